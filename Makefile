@@ -1,0 +1,58 @@
+# memline — see README.md.  `make`, `make test`, `make install PREFIX=…`.
+CC      ?= gcc
+PREFIX  ?= /usr/local
+BUILD   := build
+
+WARN    := -Wall -Wextra -Werror
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) -I.
+LIB_LDFLAGS := -shared -Wl,--version-script=preload/exports.map -Wl,-z,defs -Wl,-z,now
+LIB_LIBS := -ldl -lpthread
+
+SRCS := $(wildcard preload/*.c attribution/*.c output/*.c)
+OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+LIB  := $(BUILD)/libmemline.so
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# unit tests link the module objects they test, not the preload library
+UNIT_OBJS := $(filter-out $(BUILD)/obj/preload/hooks.o $(BUILD)/obj/preload/state.o,$(OBJS))
+
+CTARGET_SRCS := $(wildcard tests/c/*.c)
+CTARGETS := $(CTARGET_SRCS:tests/c/%.c=$(BUILD)/tests/%)
+
+PYTEST ?= /usr/bin/python3 -m pytest
+
+.PHONY: all setup test install clean demo
+all: $(LIB)
+
+$(LIB): $(OBJS) preload/exports.map
+	$(CC) $(CFLAGS) $(LIB_LDFLAGS) -o $@ $(OBJS) $(LIB_LIBS)
+
+$(BUILD)/obj/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(UNIT_OBJS) -lcriterion -ldl -lpthread
+
+$(BUILD)/tests/%: tests/c/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -o $@ $< -lpthread
+
+# installs missing Debian packages first (a no-op when all are there)
+setup:
+	@scripts/setup
+
+test: setup
+	$(MAKE) all $(UNIT_BINS) $(CTARGETS)
+	@for t in $(UNIT_BINS); do echo "== $$t"; $$t --jobs 2 || exit 1; done
+	MEMLINE_LIB=$(abspath $(LIB)) MEMLINE_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/e2e
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libmemline.so
+
+clean:
+	rm -rf $(BUILD)

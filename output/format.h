@@ -1,0 +1,26 @@
+/*
+ * A small formatter that never allocates: a subset of printf into a
+ * caller's fixed buffer, always NUL-terminated, truncating when full.
+ * Conversions: %s %c %d %i %u %x %ld %lu %lld %llu %zu %zd %%, with the
+ * '-' and '0' flags, a width and, for %s, a precision ('*' for either).
+ */
+#ifndef OUT_FORMAT_H
+#define OUT_FORMAT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Returns the length written (excluding the NUL). */
+size_t out_format(char *buf, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+size_t out_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+/*
+ * bytes / 2^20 with `decimals` digits after the point, rounded half away
+ * from zero, exactly (integer arithmetic), as "12.3".  decimals is 0..9.
+ */
+const char *out_mib(char *buf, size_t cap, int64_t bytes, int decimals);
+
+#endif

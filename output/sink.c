@@ -1,0 +1,46 @@
+#include "output/sink.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "output/format.h"
+
+void out_write_fd(int fd, const char *text, size_t len)
+{
+	int saved = errno;
+
+	while (len > 0) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		text += n;
+		len -= (size_t)n;
+	}
+	errno = saved;
+}
+
+static void stderr_write(void *ctx, const char *text, size_t len)
+{
+	(void)ctx;
+	out_write_fd(2, text, len);
+}
+
+const struct out_sink out_stderr = { stderr_write, NULL };
+
+void out_notice(const char *fmt, ...)
+{
+	char line[OUT_LINE_MAX];
+	size_t n = out_format(line, sizeof(line), "memline: ");
+	va_list ap;
+
+	va_start(ap, fmt);
+	n += out_vformat(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	line[n++] = '\n';
+	out_stderr.write(out_stderr.ctx, line, n);
+}

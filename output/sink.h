@@ -1,0 +1,27 @@
+/*
+ * Where text goes: a sink is a write callback plus an opaque pointer.
+ * Lines are formatted into a fixed buffer, never allocated; a line longer
+ * than the buffer is cut.  Until a sink is set, lines go to stderr.
+ */
+#ifndef OUT_SINK_H
+#define OUT_SINK_H
+
+#include <stddef.h>
+
+struct out_sink {
+	void (*write)(void *ctx, const char *text, size_t len);
+	void *ctx;
+};
+
+enum { OUT_LINE_MAX = 4096 };
+
+/* The stderr sink: write(2) to fd 2, whole, retrying on EINTR. */
+extern const struct out_sink out_stderr;
+
+/* Writes one message ending in '\n' to stderr, prefixed "memline: ". */
+void out_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes text to fd, whole. */
+void out_write_fd(int fd, const char *text, size_t len);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * The contract with libc: the only dlsym(RTLD_NEXT) in memline, the
+ * bootstrap pool for the calloc that dlsym itself makes, and the raw
+ * syscalls used before (or instead of) the originals.
+ */
+#include "preload/libc.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct pl_libc pl_real;
+
+#define PL_BOOT_BYTES (64 * 1024)
+
+/* Each pool block is preceded by its size so realloc/usable_size work. */
+static alignas(64) unsigned char boot_pool[PL_BOOT_BYTES];
+static atomic_size_t boot_used;
+
+void *pl_boot_alloc(size_t size, size_t align, bool zero)
+{
+	size_t start, next, old;
+
+	if (align < 16)
+		align = 16;
+	if (align & (align - 1) || size > PL_BOOT_BYTES)
+		return NULL;
+	old = atomic_load_explicit(&boot_used, memory_order_relaxed);
+	do {
+		start = (old + sizeof(size_t) + align - 1) & ~(align - 1);
+		next = start + size;
+		if (next > PL_BOOT_BYTES)
+			return NULL;
+	} while (!atomic_compare_exchange_weak(&boot_used, &old, next));
+	memcpy(boot_pool + start - sizeof(size_t), &size, sizeof(size));
+	/* The pool is static, hence zeroed, and never reused. */
+	(void)zero;
+	return boot_pool + start;
+}
+
+bool pl_boot_owns(const void *p)
+{
+	uintptr_t a = (uintptr_t)p, base = (uintptr_t)boot_pool;
+
+	return a >= base && a < base + PL_BOOT_BYTES;
+}
+
+size_t pl_boot_size(const void *p)
+{
+	size_t size;
+
+	memcpy(&size, (const unsigned char *)p - sizeof(size_t), sizeof(size));
+	return size;
+}
+
+static long sys_result(long r)
+{
+	if (r < 0 && r > -4096) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+void *pl_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	long r = syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+
+	return r == -1 ? MAP_FAILED : (void *)r;
+}
+
+int pl_sys_munmap(void *addr, size_t len)
+{
+	return (int)sys_result(syscall(SYS_munmap, addr, len));
+}
+
+void *pl_sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr)
+{
+	long r = syscall(SYS_mremap, old, old_len, new_len, flags, new_addr);
+
+	return r == -1 ? MAP_FAILED : (void *)r;
+}
+
+void pl_sys_write_all(int fd, const char *buf, size_t len)
+{
+	int saved = errno;
+
+	while (len > 0) {
+		long n = syscall(SYS_write, fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	errno = saved;
+}
+
+static void report_missing(const char *name)
+{
+	static const char head[] = "memline: cannot find libc's ";
+	static const char tail[] = "; memline is disabled in this process\n";
+
+	pl_sys_write_all(2, head, sizeof(head) - 1);
+	pl_sys_write_all(2, name, strlen(name));
+	pl_sys_write_all(2, tail, sizeof(tail) - 1);
+}
+
+bool pl_libc_resolve(void)
+{
+	bool ok = true;
+
+#define PL_LIBC_RESOLVE(ret, name, params, required)                         \
+	pl_real.name = (ret(*) params)dlsym(RTLD_NEXT, #name);                \
+	if (!pl_real.name && (required)) {                                   \
+		report_missing(#name);                                       \
+		ok = false;                                                  \
+	}
+	PL_HOOKS(PL_LIBC_RESOLVE)
+#undef PL_LIBC_RESOLVE
+	return ok;
+}

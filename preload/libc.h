@@ -1,0 +1,44 @@
+/*
+ * libc's real functions, resolved in one place, and the bootstrap that
+ * serves allocations made before they are known.
+ */
+#ifndef PL_LIBC_H
+#define PL_LIBC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "preload/hooks.h"
+
+struct pl_libc {
+#define PL_LIBC_FIELD(ret, name, params, required) ret (*name) params;
+	PL_HOOKS(PL_LIBC_FIELD)
+#undef PL_LIBC_FIELD
+};
+
+/* The originals; valid once pl_libc_resolve() returned true. */
+extern struct pl_libc pl_real;
+
+/*
+ * Resolves every original with dlsym(RTLD_NEXT).  Returns false (and
+ * reports it once on stderr) when a required one is missing.  Must be
+ * called by one thread, once; allocations it causes on that thread are
+ * served from the bootstrap pool.
+ */
+bool pl_libc_resolve(void);
+
+/* The bootstrap pool: a static arena that never returns memory. */
+void *pl_boot_alloc(size_t size, size_t align, bool zero);
+bool pl_boot_owns(const void *p);
+size_t pl_boot_size(const void *p);
+
+/* mmap/munmap/mremap straight to the kernel, errno set as libc would. */
+void *pl_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int pl_sys_munmap(void *addr, size_t len);
+void *pl_sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr);
+
+/* write(2) all of buf, retrying on EINTR and short writes; keeps errno. */
+void pl_sys_write_all(int fd, const char *buf, size_t len);
+
+#endif

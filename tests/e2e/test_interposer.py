@@ -1,0 +1,98 @@
+"""The interposer alone: exact process-wide accounting, libc's results and
+errno untouched, fork and threads (issue 3)."""
+import re
+
+from conftest import run, summaries, target
+
+
+def checked_processes(stdout):
+    """role -> (pid, allocs, frees) from the targets' own lines."""
+    out = {}
+    for line in stdout.splitlines():
+        role, pid, allocs, frees = line.split()
+        out[role] = (int(pid), int(allocs), int(frees))
+    return out
+
+
+def test_stress_threads_and_fork_return_to_baseline(lib):
+    # 8 threads x 1,000,000 operations, a fork() halfway in thread 0 while
+    # the other seven run; the child does the same work.
+    r = run([target("stress"), "8", "1000000"], preload=True,
+            env_extra={"MEMLINE_SUMMARY": "all"}, timeout=600)
+    assert r.returncode == 0, r.stderr
+    roles = checked_processes(r.stdout.decode())
+    assert set(roles) == {"parent", "parent-probe", "child", "child-probe"}
+    sums = summaries(r.stderr.decode())
+    for who in ("parent", "child"):
+        pid, allocs, frees = roles[who]
+        base = sums[roles[who + "-probe"][0]]
+        got = sums[pid]
+        # live bytes return exactly to the baseline, heap and mappings alike
+        assert got["heap"] == base["heap"], who
+        assert got["anon"] == base["anon"], who
+        # every allocation and release call the workers made, no more
+        assert got["allocs"] - base["allocs"] == allocs, who
+        assert got["frees"] - base["frees"] == frees, who
+        assert allocs > 4_000_000
+
+
+def test_each_api_counts_exact_bytes(lib):
+    r = run([target("apis")], preload=True, env_extra={"MEMLINE_SUMMARY": "all"})
+    assert r.returncode == 0, r.stderr
+    held = [l for l in r.stdout.decode().splitlines() if l.startswith("held ")]
+    _, pid, heap, anon, allocs, frees = held[0].split()
+    sums = summaries(r.stderr.decode())
+    assert len(sums) == 2
+    got = sums.pop(int(pid))
+    (base,) = sums.values()
+    assert got["heap"] - base["heap"] == int(heap)
+    assert got["anon"] - base["anon"] == int(anon)
+    assert got["allocs"] - base["allocs"] == int(allocs)
+    assert got["frees"] - base["frees"] == int(frees)
+
+
+def test_results_and_errno_are_libcs(lib):
+    bare = run([target("apis")])
+    pre = run([target("apis")], preload=True, env_extra={"MEMLINE_SUMMARY": "all"})
+    strip = lambda out: re.sub(rb"^held \d+ ", b"held PID ", out, flags=re.M)
+    assert bare.returncode == pre.returncode == 0
+    assert strip(bare.stdout) == strip(pre.stdout)
+    assert b"FAIL errno=Cannot allocate memory" in pre.stdout
+
+
+def test_silent_without_summary(lib):
+    r = run([target("apis")], preload=True)
+    assert r.returncode == 0
+    assert r.stderr == b""
+
+
+def test_bad_summary_value_is_named_once(lib):
+    r = run(["/usr/bin/python3", "-c", "print('ok')"], preload=True,
+            env_extra={"MEMLINE_SUMMARY": "yes"})
+    assert r.returncode == 0
+    assert r.stdout == b"ok\n"
+    assert r.stderr.decode().splitlines() == [
+        "memline: MEMLINE_SUMMARY=yes is not one of 0, 1, all; no summary will be printed"]
+
+
+def test_unknown_variable_is_named(lib):
+    r = run(["/usr/bin/python3", "-c", "print('ok')"], preload=True,
+            env_extra={"MEMLINE_SUMARY": "1"})
+    assert r.stdout == b"ok\n"
+    assert r.stderr.decode().splitlines() == ["memline: unknown variable MEMLINE_SUMARY ignored"]
+
+
+def test_python_summary_counts_a_known_buffer(lib):
+    # the buffer is leaked on purpose (one reference too many), so it is
+    # still live at exit; both runs import the same modules
+    leak = "import ctypes\nctypes.pythonapi.Py_IncRef(ctypes.py_object({}))\n"
+    code = leak.format("bytearray(50_000_000)")
+    small = run(["/usr/bin/python3", "-c", leak.format("bytearray(0)")], preload=True,
+                env_extra={"MEMLINE_SUMMARY": "1"})
+    big = run(["/usr/bin/python3", "-c", code], preload=True,
+              env_extra={"MEMLINE_SUMMARY": "1"})
+    (s,) = summaries(small.stderr.decode()).values()
+    (b,) = summaries(big.stderr.decode()).values()
+    # the buffer is still live at exit: heap grows by its size (+ malloc's rounding)
+    assert 50_000_000 <= b["heap"] - s["heap"] <= 50_000_000 + 64 * 1024
+    assert b["peak"] >= 50_000_000

@@ -1,0 +1,69 @@
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "output/format.h"
+
+static char buf[256];
+
+Test(format, integers_and_strings)
+{
+	out_format(buf, sizeof(buf), "%d|%5d|%-5d|%05d|%u|%x|%s|%-4s|%.3s|%c|%%",
+		   -42, 7, 7, -7, 4000000000u, 255, "abc", "ab", "abcdef", 'z');
+	cr_assert_str_eq(buf, "-42|    7|7    |-0007|4000000000|ff|abc|ab  |abc|z|%");
+}
+
+Test(format, long_sizes_and_star)
+{
+	out_format(buf, sizeof(buf), "%ld %lu %lld %llu %zu %zd %*d %.*s", -1L, 2UL,
+		   (long long)INT64_MIN, (unsigned long long)UINT64_MAX, (size_t)5,
+		   (ptrdiff_t)-5, 4, 9, 2, "xyz");
+	cr_assert_str_eq(buf, "-1 2 -9223372036854775808 18446744073709551615 5 -5    9 xy");
+}
+
+Test(format, truncates_and_terminates)
+{
+	char small[6];
+	size_t n = out_format(small, sizeof(small), "%s", "abcdefghij");
+
+	cr_assert_eq(n, 5);
+	cr_assert_str_eq(small, "abcde");
+}
+
+Test(format, null_string)
+{
+	const char *volatile none = NULL;
+
+	out_format(buf, sizeof(buf), "%s", none);
+	cr_assert_str_eq(buf, "(null)");
+}
+
+/* Expected strings are Python's format(bytes / 2**20, '.Nf'). */
+Test(format, mib_matches_python)
+{
+	struct {
+		int64_t bytes;
+		int decimals;
+		const char *want;
+	} cases[] = {
+		{ 0, 1, "0.0" },
+		{ 52428800, 1, "50.0" },
+		{ 47815065, 1, "45.6" },
+		{ 262144, 1, "0.2" },	/* 0.25: half to even */
+		{ 786432, 1, "0.8" },	/* 0.75: half to even */
+		{ 52428, 1, "0.0" },
+		{ -52428, 1, "-0.0" },	/* Python keeps the sign */
+		{ -1048576, 1, "-1.0" },
+		{ 1572864, 0, "2" },	/* 1.5 -> 2 */
+		{ 2621440, 0, "2" },	/* 2.5 -> 2 */
+		{ 123456789, 4, "117.7376" },
+		{ 1, 9, "0.000000954" },
+		{ INT64_MAX, 1, "8796093022208.0" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		out_mib(buf, sizeof(buf), cases[i].bytes, cases[i].decimals);
+		cr_expect_str_eq(buf, cases[i].want, "bytes %lld decimals %d",
+				 (long long)cases[i].bytes, cases[i].decimals);
+	}
+}
