@@ -10,7 +10,7 @@ LIB_LDFLAGS := -shared -Wl,--version-script=preload/exports.map -Wl,-z,defs -Wl,
 LIB_LIBS := -ldl -lpthread
 
 SRCS := $(wildcard preload/*.c attribution/*.c output/*.c)
-OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/attribution/boot.o
 LIB  := $(BUILD)/libmemline.so
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -28,6 +28,11 @@ all: $(LIB)
 
 $(LIB): $(OBJS) preload/exports.map
 	$(CC) $(CFLAGS) $(LIB_LDFLAGS) -o $@ $(OBJS) $(LIB_LIBS)
+
+# attribution/boot.py, linked in as data (_binary_attribution_boot_py_*)
+$(BUILD)/obj/attribution/boot.o: attribution/boot.py
+	@mkdir -p $(dir $@)
+	ld -r -b binary -z noexecstack -o $@ $<
 
 $(BUILD)/obj/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)

@@ -10,6 +10,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "attribution/lines.h"
+
 #define ATTR_SLOTS 1024
 
 struct slot {
@@ -75,6 +77,8 @@ void attr_on_alloc(size_t bytes, enum attr_kind kind)
 	      (int64_t)bytes;
 	if (now > atomic_load_explicit(&peak, memory_order_relaxed))
 		raise_peak(now);
+	attr_lines_delta((int64_t)bytes);
+	attr_python_poll();
 }
 
 void attr_on_free(size_t bytes, enum attr_kind kind)
@@ -85,6 +89,7 @@ void attr_on_free(size_t bytes, enum attr_kind kind)
 	if (kind == ATTR_ANON)
 		atomic_fetch_sub_explicit(&anon_live, (int64_t)bytes, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&live_total, (int64_t)bytes, memory_order_relaxed);
+	attr_lines_delta(-(int64_t)bytes);
 }
 
 int64_t attr_live_now(void)

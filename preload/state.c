@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "attribution/account.h"
+#include "attribution/lines.h"
 #include "attribution/python.h"
 #include "output/sink.h"
 #include "output/summary.h"
@@ -105,6 +106,7 @@ __attribute__((constructor)) static void pl_start(void)
 	pl_mode();
 	if (atomic_load(&pl_state) != PL_S_ON)
 		return;
+	attr_python_init(python);
 	pthread_atfork(pl_regions_fork_prepare, pl_regions_fork_parent, pl_regions_fork_child);
 	check_environment();
 }

@@ -1,0 +1,153 @@
+# memline's Python side.  Runs once per process, with the GIL held, in the
+# namespace of the _memline module (whose C functions are already there),
+# before site is imported: keep imports few and cheap.
+import sys
+
+_selectors = []      # [text, kind, scope, pattern, matched]
+
+
+def _glob(pat, s):
+    """fnmatch's '*' and '?' without importing re."""
+    p = i = 0
+    star = -1
+    mark = 0
+    while i < len(s):
+        if p < len(pat) and (pat[p] == '?' or pat[p] == s[i]):
+            p += 1
+            i += 1
+        elif p < len(pat) and pat[p] == '*':
+            star = p
+            mark = i
+            p += 1
+        elif star >= 0:
+            p = star + 1
+            mark += 1
+            i = mark
+        else:
+            return False
+    while p < len(pat) and pat[p] == '*':
+        p += 1
+    return p == len(pat)
+
+
+def configure(spec):
+    for raw in spec.split(','):
+        text = raw.strip()
+        if not text:
+            continue
+        scope, sep, pattern = text.rpartition(':')
+        if not sep:
+            kind = None
+        elif '/' in scope or scope.endswith('.py'):
+            kind = 'path'
+        else:
+            kind = 'module'
+        _selectors.append([text, kind, scope, pattern, False])
+
+
+def _qualname(code, globs):
+    q = getattr(code, 'co_qualname', None)     # 3.11+
+    if q is not None:
+        return q
+    # Before 3.11 a code object has no qualname: look for a class of its
+    # module that holds a function with this very code object.
+    name = code.co_name
+    for key, value in list((globs or {}).items()):
+        if isinstance(value, type):
+            f = value.__dict__.get(name)
+            f = getattr(f, '__func__', f)
+            if getattr(f, '__code__', None) is code:
+                return key + '.' + name
+    return name
+
+
+def match(code, globs):
+    hit = False
+    qual = None
+    for sel in _selectors:
+        _, kind, scope, pattern, _ = sel
+        if kind == 'path' and not _glob(scope, code.co_filename):
+            continue
+        if kind == 'module':
+            mod = globs.get('__name__') if globs else None
+            if not isinstance(mod, str) or not _glob(scope, mod):
+                continue
+        if _glob(pattern, code.co_name) and '.' not in pattern:
+            ok = True
+        else:
+            if qual is None:
+                qual = _qualname(code, globs)
+            ok = _glob(pattern, qual)
+        if ok:
+            sel[4] = True
+            hit = True
+    return hit
+
+
+def source(code):
+    """(filename, first line number, [line texts]) as memory_profiler shows."""
+    filename = code.co_filename
+    if filename.endswith(('.pyc', '.pyo')):
+        filename = filename[:-1]
+    try:
+        import inspect
+        lines, start = inspect.getsourcelines(code)
+        if start == 0:       # a module
+            start = 1
+    except Exception:
+        import linecache
+        start = code.co_firstlineno
+        last = start
+        for _, _, line in getattr(code, 'co_lines', lambda: ())():
+            if line is not None and line > last:
+                last = line
+        lines = linecache.getlines(filename)[start - 1:last]
+        if not lines:
+            lines = [''] * (last - start + 1)
+    return filename, start, [l.rstrip('\r\n') for l in lines]
+
+
+def log(name, message):
+    import logging
+    logging.getLogger(name).info(message)
+
+
+def unmatched():
+    return [sel[0] for sel in _selectors if not sel[4]]
+
+
+def monitor(start, resume, throw, yield_, return_, unwind, line):
+    """3.12+: sys.monitoring with our C callbacks.  Returns the function
+    that turns on the local events of one selected code object, and the
+    value that tells monitoring to stop calling for a code object."""
+    m = sys.monitoring
+    for tool in (4, 3, 5, 1, 0, 2):
+        if m.get_tool(tool) is None:
+            break
+    else:
+        return None
+    m.use_tool_id(tool, 'memline')
+    E = m.events
+    for event, callback in ((E.PY_START, start), (E.PY_RESUME, resume),
+                            (E.PY_THROW, throw), (E.PY_YIELD, yield_),
+                            (E.PY_RETURN, return_), (E.PY_UNWIND, unwind),
+                            (E.LINE, line)):
+        m.register_callback(tool, event, callback)
+    # PY_UNWIND and PY_THROW cannot be local; they fire only on exceptions
+    m.set_events(tool, E.PY_START | E.PY_UNWIND | E.PY_THROW)
+    local = E.LINE | E.PY_RETURN | E.PY_YIELD | E.PY_RESUME
+
+    def select(code):
+        m.set_local_events(tool, code, local)
+    return select, m.DISABLE
+
+
+def follow_threads(hook):
+    """Before 3.12: every thread started by threading calls hook first."""
+    import threading
+    threading.setprofile(hook)
+
+
+def at_exit(hook):
+    import atexit
+    atexit.register(hook)

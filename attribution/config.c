@@ -1,0 +1,122 @@
+#include "attribution/config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/sink.h"
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+bool attr_config_format_ok(const char *fmt)
+{
+	static const char *const fields[] = {
+		"%(name)s", "%(message)s", "%(levelname)s", "%(process)d", "%(asctime)s",
+	};
+
+	for (const char *p = fmt; *p; p++) {
+		bool known = false;
+
+		if (*p != '%')
+			continue;
+		if (p[1] == '%') {
+			p++;
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+			size_t n = strlen(fields[i]);
+
+			if (!strncmp(p, fields[i], n)) {
+				p += n - 1;
+				known = true;
+				break;
+			}
+		}
+		if (!known)
+			return false;
+	}
+	return true;
+}
+
+static bool flag(const char *name, bool *out)
+{
+	const char *v = env(name);
+
+	if (!v || !strcmp(v, "0")) {
+		*out = false;
+		return true;
+	}
+	if (!strcmp(v, "1")) {
+		*out = true;
+		return true;
+	}
+	out_notice("%s=%s is not 0 or 1; using 0", name, v);
+	*out = false;
+	return false;
+}
+
+void attr_config_load(struct attr_config *c)
+{
+	const char *v;
+
+	c->functions = env("MEMLINE_FUNCTIONS");
+	if (c->functions && strspn(c->functions, ", \t") == strlen(c->functions)) {
+		out_notice("MEMLINE_FUNCTIONS=%s names no function; no line reports", c->functions);
+		c->functions = NULL;
+	}
+
+	c->output = ATTR_OUT_STDERR;
+	c->path = NULL;
+	v = env("MEMLINE_OUTPUT");
+	if (!v || !strcmp(v, "stderr"))
+		c->output = ATTR_OUT_STDERR;
+	else if (!strcmp(v, "stdout"))
+		c->output = ATTR_OUT_STDOUT;
+	else if (!strcmp(v, "logging"))
+		c->output = ATTR_OUT_LOGGING;
+	else if (!strncmp(v, "file:", 5) && v[5]) {
+		c->output = ATTR_OUT_FILE;
+		c->path = v + 5;
+	} else
+		out_notice("MEMLINE_OUTPUT=%s is not stderr, stdout, logging or file:PATH; "
+			   "using stderr", v);
+
+	c->logger = env("MEMLINE_LOGGER");
+	if (!c->logger)
+		c->logger = "memory_profiler_logs";
+
+	c->format = getenv("MEMLINE_FORMAT");
+	if (!c->format)
+		c->format = "%(name)s: %(message)s";
+	else if (!attr_config_format_ok(c->format)) {
+		out_notice("MEMLINE_FORMAT=%s has a field other than %%(name)s %%(message)s "
+			   "%%(levelname)s %%(process)d %%(asctime)s; using %%(name)s: %%(message)s",
+			   c->format);
+		c->format = "%(name)s: %(message)s";
+	}
+
+	flag("MEMLINE_INCREMENTS_ONLY", &c->increments_only);
+
+	c->precision = 1;
+	v = env("MEMLINE_PRECISION");
+	if (v) {
+		char *end;
+		long p = strtol(v, &end, 10);
+
+		if (*end || end == v || p < 0 || p > 9)
+			out_notice("MEMLINE_PRECISION=%s is not a whole number from 0 to 9; using 1", v);
+		else
+			c->precision = (int)p;
+	}
+
+	c->async = ATTR_ASYNC_OWN;
+	v = env("MEMLINE_ASYNC");
+	if (v && !strcmp(v, "thread"))
+		c->async = ATTR_ASYNC_THREAD;
+	else if (v && strcmp(v, "own"))
+		out_notice("MEMLINE_ASYNC=%s is not own or thread; using own", v);
+}

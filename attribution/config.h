@@ -1,0 +1,30 @@
+/*
+ * The MEMLINE_* variables, read once.  A malformed value is named in one
+ * line on stderr and replaced by its default.
+ */
+#ifndef ATTR_CONFIG_H
+#define ATTR_CONFIG_H
+
+#include <stdbool.h>
+
+enum attr_output { ATTR_OUT_STDERR, ATTR_OUT_STDOUT, ATTR_OUT_FILE, ATTR_OUT_LOGGING };
+enum attr_async { ATTR_ASYNC_OWN, ATTR_ASYNC_THREAD };
+
+struct attr_config {
+	const char *functions;		/* NULL: no line reports */
+	enum attr_output output;
+	const char *path;		/* for ATTR_OUT_FILE, with %p unexpanded */
+	const char *logger;
+	const char *format;
+	bool increments_only;
+	int precision;
+	enum attr_async async;
+};
+
+/* Parses the environment; prints a notice per malformed value. */
+void attr_config_load(struct attr_config *c);
+
+/* Is fmt a valid MEMLINE_FORMAT?  (Exposed for tests.) */
+bool attr_config_format_ok(const char *fmt);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * Per-thread "where am I": the selected invocation running on this thread
+ * and its current row.  The hook path reads it through attr_lines_delta():
+ * one TLS read when nothing is selected, no Python, no lock.
+ */
+#ifndef ATTR_LINES_H
+#define ATTR_LINES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct attr_row {
+	int64_t inc;	/* net bytes while the row's line ran */
+	int64_t mem;	/* process live bytes after it ran, max */
+	uint64_t occ;	/* line events */
+};
+
+struct attr_inv;
+
+struct attr_thread {
+	struct attr_inv *top;		/* running selected invocation, or NULL */
+	struct attr_inv *waiting;	/* MEMLINE_ASYNC=thread: suspended here */
+	int busy;			/* inside memline's own callbacks */
+};
+
+/* The hot part of an invocation; the rest is private to tracer.c. */
+struct attr_inv_hot {
+	struct attr_row *rows;
+	int cur;
+	bool detached;			/* off this thread's waiting list */
+};
+
+extern __thread struct attr_thread attr_me __attribute__((tls_model("initial-exec")));
+
+void attr_lines_waiting(int64_t delta);
+
+static inline void attr_lines_delta(int64_t delta)
+{
+	struct attr_thread *t = &attr_me;
+	struct attr_inv_hot *v = (struct attr_inv_hot *)t->top;
+
+	if (__builtin_expect(v == NULL && t->waiting == NULL, 1) || t->busy)
+		return;
+	if (v)
+		v->rows[v->cur].inc += delta;
+	if (t->waiting)
+		attr_lines_waiting(delta);
+}
+
+/* From preload's constructor: is this process Python?  Resolves the API. */
+void attr_python_init(bool python);
+
+/*
+ * Called from a hook: true the first time the interpreter is seen
+ * initialised, when it schedules memline's set-up with the GIL held.
+ */
+void attr_python_poll(void);
+
+#endif

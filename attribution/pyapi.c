@@ -1,0 +1,23 @@
+#include "attribution/pyapi.h"
+
+#include <dlfcn.h>
+
+struct attr_pyapi attr_py;
+
+bool attr_pyapi_resolve(const char **missing)
+{
+#define ATTR_PYAPI_RESOLVE(ret, name, params, required)                       \
+	*(void **)&attr_py.name = dlsym(RTLD_DEFAULT, #name);                 \
+	if (!attr_py.name && (required)) {                                    \
+		*missing = #name;                                             \
+		return false;                                                 \
+	}
+	ATTR_PYAPI(ATTR_PYAPI_RESOLVE)
+#undef ATTR_PYAPI_RESOLVE
+	attr_py.none = dlsym(RTLD_DEFAULT, "_Py_NoneStruct");
+	if (!attr_py.none) {
+		*missing = "_Py_NoneStruct";
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,884 @@
+/*
+ * Line attribution: getting into the interpreter, noticing selected
+ * functions start, run lines, suspend, resume and finish, and turning a
+ * finished invocation into a report.  Everything here runs with the GIL
+ * held, from CPython's callbacks, except attr_lines_waiting() and
+ * attr_python_poll(), which run on the hook path.
+ *
+ * Back-ends:
+ *   3.12+   sys.monitoring: PY_START globally (DISABLE for every code
+ *           object that is not selected), PY_UNWIND globally, and LINE,
+ *           PY_RETURN, PY_YIELD, PY_RESUME, PY_THROW on selected code only.
+ *   3.8-11  a C profile function (call/return) in every thread, and a C
+ *           trace function for line events only while a selected
+ *           invocation runs on the thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uthash.h>
+
+#include "attribution/account.h"
+#include "attribution/config.h"
+#include "attribution/lines.h"
+#include "attribution/pyapi.h"
+#include "output/format.h"
+#include "output/report.h"
+#include "output/sink.h"
+
+#define P attr_py
+
+__thread struct attr_thread attr_me __attribute__((tls_model("initial-exec")));
+
+struct code_info {
+	PyObject *code;			/* strong reference: the key stays unique */
+	bool selected, generator, have_source, local_events;
+	PyObject *co_code;		/* bytes, for suspension checks (< 3.12) */
+	PyObject *filename, *texts;	/* str, list of str */
+	int first, nrows;
+	UT_hash_handle hh;
+};
+
+struct attr_inv {
+	struct attr_inv_hot hot;	/* first: attr_lines_delta() reads it */
+	struct code_info *ci;
+	PyObject *frame;		/* strong reference */
+	int64_t pushed_sum;		/* sum of increments when pushed */
+	struct attr_inv *below;		/* the thread's stack of running ones */
+	struct attr_inv *next_waiting;	/* MEMLINE_ASYNC=thread */
+	struct attr_thread *waiting_on;	/* whose waiting list holds it */
+	struct attr_inv *prev_all, *next_all;
+	bool suspended, finished, line_seen;
+};
+
+static struct code_info *codes;
+static struct attr_inv *all_invs;	/* every unfinished invocation */
+static struct attr_config cfg;
+static PyObject *boot;			/* the _memline module's dict */
+static PyObject *select_fn, *disable;	/* 3.12+ */
+static int out_fd = -1;
+static pid_t out_pid;
+static atomic_int poll_state;		/* 0 waiting, 1 scheduled, 2 gave up */
+static bool finalizing;
+
+enum { CO_GENERATOR = 0x20, CO_COROUTINE = 0x80, CO_ASYNC_GENERATOR = 0x200 };
+enum { OP_YIELD_VALUE = 86, OP_YIELD_FROM = 72, OP_RETURN_VALUE = 83 };	/* 3.8-3.11 */
+
+/* ---- helpers (GIL held) ---- */
+
+struct saved_error {
+	PyObject *type, *value, *tb;
+};
+
+static void enter(struct saved_error *e)
+{
+	attr_me.busy++;
+	P.PyErr_Fetch(&e->type, &e->value, &e->tb);
+}
+
+static void leave(struct saved_error *e)
+{
+	if (P.PyErr_Occurred())
+		P.PyErr_Clear();
+	P.PyErr_Restore(e->type, e->value, e->tb);
+	attr_me.busy--;
+}
+
+static PyObject *boot_call(const char *name, const char *fmt, PyObject *a, PyObject *b)
+{
+	PyObject *f = P.PyDict_GetItemString(boot, name);
+	PyObject *r;
+
+	if (!f)
+		return NULL;
+	r = fmt ? P.PyObject_CallFunction(f, fmt, a, b) : P.PyObject_CallObject(f, NULL);
+	if (!r) {
+		out_notice("internal error in %s:", name);
+		P.PyErr_Print();
+	}
+	return r;
+}
+
+static PyObject *frame_code(PyFrameObject *frame)
+{
+	if (P.PyFrame_GetCode)
+		return P.PyFrame_GetCode(frame);	/* new reference */
+	/* 3.8: PyObject_VAR_HEAD, f_back, then f_code */
+	PyObject *code = ((PyObject **)frame)[4];
+
+	P.Py_IncRef(code);
+	return code;
+}
+
+static long attr_long(PyObject *o, const char *name)
+{
+	PyObject *v = P.PyObject_GetAttrString(o, name);
+	long r = v ? P.PyLong_AsLong(v) : -1;
+
+	if (v)
+		P.Py_DecRef(v);
+	return r;
+}
+
+static struct code_info *code_lookup(PyObject *code, PyObject *globs)
+{
+	struct code_info *ci;
+	PyObject *r;
+
+	HASH_FIND_PTR(codes, &code, ci);
+	if (ci)
+		return ci;
+	ci = calloc(1, sizeof(*ci));
+	if (!ci)
+		return NULL;
+	P.Py_IncRef(code);
+	ci->code = code;
+	r = boot_call("match", "OO", code, globs ? globs : P.none);
+	ci->selected = r && P.PyObject_IsTrue(r) == 1;
+	if (r)
+		P.Py_DecRef(r);
+	if (ci->selected) {
+		long flags = attr_long(code, "co_flags");
+
+		ci->generator = flags > 0 &&
+				(flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR));
+		if (P.minor < 12)
+			ci->co_code = P.PyObject_GetAttrString(code, "co_code");
+	}
+	if (P.PyErr_Occurred())
+		P.PyErr_Clear();
+	HASH_ADD_PTR(codes, code, ci);
+	return ci;
+}
+
+static bool load_source(struct code_info *ci)
+{
+	PyObject *r;
+
+	if (ci->have_source)
+		return ci->texts != NULL;
+	ci->have_source = true;
+	r = boot_call("source", "(O)", ci->code, NULL);
+	if (!r)
+		return false;
+	ci->filename = P.PyTuple_GetItem(r, 0);
+	ci->first = (int)P.PyLong_AsLong(P.PyTuple_GetItem(r, 1));
+	ci->texts = P.PyTuple_GetItem(r, 2);
+	P.Py_IncRef(ci->filename);
+	P.Py_IncRef(ci->texts);
+	P.Py_DecRef(r);
+	ci->nrows = (int)P.PyList_Size(ci->texts);
+	if (ci->nrows < 1) {
+		P.Py_DecRef(ci->texts);
+		ci->texts = NULL;
+		return false;
+	}
+	return true;
+}
+
+static int64_t rows_sum(const struct attr_inv *v)
+{
+	int64_t s = 0;
+
+	for (int i = 0; i < v->ci->nrows; i++)
+		s += v->hot.rows[i].inc;
+	return s;
+}
+
+static void note_mem(struct attr_inv *v)
+{
+	int64_t now = attr_live_now();
+	struct attr_row *r = &v->hot.rows[v->hot.cur];
+
+	if (now > r->mem)
+		r->mem = now;
+}
+
+/* ---- the thread's stack of running invocations ---- */
+
+static void push(struct attr_inv *v)
+{
+	struct attr_thread *t = &attr_me;
+
+	v->below = t->top;
+	v->pushed_sum = rows_sum(v);
+	t->top = v;
+}
+
+/* Takes the top off; what it gained since push counts on the line below. */
+static void pop(struct attr_inv *v)
+{
+	struct attr_thread *t = &attr_me;
+	int64_t gained = rows_sum(v) - v->pushed_sum;
+
+	t->top = v->below;
+	v->below = NULL;
+	if (t->top)
+		t->top->hot.rows[t->top->hot.cur].inc += gained;
+}
+
+static void prune_waiting(struct attr_thread *t)
+{
+	struct attr_inv **pp = &t->waiting;
+
+	while (*pp) {
+		struct attr_inv *v = *pp;
+
+		if (v->hot.detached) {
+			*pp = v->next_waiting;
+			v->waiting_on = NULL;
+			if (v->finished)
+				free(v);
+		} else {
+			pp = &v->next_waiting;
+		}
+	}
+}
+
+static void unwait(struct attr_inv *v)
+{
+	if (!v->waiting_on)
+		return;
+	v->hot.detached = true;
+	if (v->waiting_on == &attr_me)
+		prune_waiting(&attr_me);
+}
+
+void attr_lines_waiting(int64_t delta)
+{
+	for (struct attr_inv *v = attr_me.waiting; v; v = v->next_waiting)
+		if (!v->hot.detached)
+			v->hot.rows[v->hot.cur].inc += delta;
+}
+
+/* ---- invocations ---- */
+
+static void trace_on(void);
+
+static void start(struct code_info *ci, PyObject *frame)
+{
+	struct attr_inv *v;
+
+	if (finalizing)
+		return;
+	/* a recursive call: the outermost invocation reports */
+	for (v = attr_me.top; v; v = v->below)
+		if (v->ci == ci)
+			return;
+	if (!load_source(ci))
+		return;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return;
+	v->hot.rows = calloc((size_t)ci->nrows, sizeof(struct attr_row));
+	if (!v->hot.rows) {
+		free(v);
+		return;
+	}
+	v->ci = ci;
+	v->frame = frame;
+	P.Py_IncRef(frame);
+	v->hot.rows[0].mem = attr_live_now();	/* usage at entry, on the def row */
+	v->next_all = all_invs;
+	if (all_invs)
+		all_invs->prev_all = v;
+	all_invs = v;
+	push(v);
+	trace_on();
+}
+
+static struct attr_inv *find_suspended(PyObject *frame)
+{
+	for (struct attr_inv *v = all_invs; v; v = v->next_all)
+		if (v->frame == frame && v->suspended)
+			return v;
+	return NULL;
+}
+
+static void resume(PyObject *frame)
+{
+	struct attr_inv *v = find_suspended(frame);
+
+	if (!v)
+		return;
+	unwait(v);
+	v->suspended = false;
+	push(v);
+	trace_on();
+}
+
+static void line(struct attr_inv *v, int lineno)
+{
+	int idx = lineno - v->ci->first;
+
+	note_mem(v);
+	if (idx < 0 || idx >= v->ci->nrows)
+		return;
+	v->hot.cur = idx;
+	v->hot.rows[idx].occ++;
+	if (idx == 0)
+		v->line_seen = true;
+}
+
+static void trace_off_if_idle(void);
+static void report(struct attr_inv *v, bool unfinished);
+
+static void suspend(struct attr_inv *v)
+{
+	note_mem(v);
+	pop(v);
+	v->suspended = true;
+	if (cfg.async == ATTR_ASYNC_THREAD) {
+		/* keep counting this thread's bytes on the await line */
+		v->hot.detached = false;
+		v->waiting_on = &attr_me;
+		v->next_waiting = attr_me.waiting;
+		attr_me.waiting = v;
+	}
+	trace_off_if_idle();
+}
+
+static void unlink_all(struct attr_inv *v)
+{
+	if (v->prev_all)
+		v->prev_all->next_all = v->next_all;
+	else if (all_invs == v)
+		all_invs = v->next_all;
+	if (v->next_all)
+		v->next_all->prev_all = v->prev_all;
+	v->prev_all = v->next_all = NULL;
+}
+
+static void finish(struct attr_inv *v)
+{
+	note_mem(v);
+	pop(v);
+	unlink_all(v);
+	report(v, false);
+	P.Py_DecRef(v->frame);
+	free(v->hot.rows);
+	v->hot.rows = NULL;
+	v->finished = true;
+	if (!v->waiting_on)
+		free(v);
+	trace_off_if_idle();
+}
+
+/* ---- reports ---- */
+
+static void logging_write(void *ctx, const char *text, size_t len)
+{
+	PyObject *msg, *name, *r;
+
+	(void)ctx;
+	if (len == 0)
+		return;	/* blank layout lines mean nothing in a log */
+	msg = P.PyUnicode_FromStringAndSize(text, (ssize_t)len);
+	name = P.PyUnicode_FromStringAndSize(cfg.logger, (ssize_t)strlen(cfg.logger));
+	if (msg && name) {
+		r = boot_call("log", "OO", name, msg);
+		if (r)
+			P.Py_DecRef(r);
+	}
+	if (msg)
+		P.Py_DecRef(msg);
+	if (name)
+		P.Py_DecRef(name);
+}
+
+static void flush_python_stream(const char *name)
+{
+	PyObject *sys = P.PyImport_ImportModule("sys"), *stream, *r;
+
+	if (!sys)
+		return;
+	stream = P.PyObject_GetAttrString(sys, name);
+	if (stream && stream != P.none) {
+		r = P.PyObject_CallFunction(P.PyObject_GetAttrString(stream, "flush"), NULL);
+		if (r)
+			P.Py_DecRef(r);
+	}
+	if (stream)
+		P.Py_DecRef(stream);
+	P.Py_DecRef(sys);
+	P.PyErr_Clear();
+}
+
+static int open_output(void)
+{
+	char path[4096];
+	size_t n = 0;
+
+	for (const char *p = cfg.path; *p && n < sizeof(path) - 24; p++) {
+		if (p[0] == '%' && p[1] == 'p') {
+			n += out_format(path + n, sizeof(path) - n, "%ld", (long)getpid());
+			p++;
+		} else {
+			path[n++] = *p;
+		}
+	}
+	path[n] = '\0';
+	out_pid = getpid();
+	out_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out_fd < 0)
+		out_notice("MEMLINE_OUTPUT=file:%s: cannot open %s (%s); reports go to stderr",
+			   cfg.path, path, strerror(errno));
+	return out_fd;
+}
+
+static void report(struct attr_inv *v, bool unfinished)
+{
+	struct code_info *ci = v->ci;
+	struct out_row *rows = calloc((size_t)ci->nrows, sizeof(*rows));
+	struct out_style style = { cfg.format, cfg.logger, cfg.precision, cfg.increments_only };
+	struct out_report r = { P.PyUnicode_AsUTF8(ci->filename), rows, ci->nrows, unfinished };
+	struct out_sink sink = { out_fd_line, NULL };
+	int fd = 2;
+
+	if (!rows || !r.filename)
+		goto out;
+	for (int i = 0; i < ci->nrows; i++) {
+		const char *text = P.PyUnicode_AsUTF8(P.PyList_GetItem(ci->texts, i));
+
+		rows[i].lineno = ci->first + i;
+		rows[i].text = text ? text : "";
+		rows[i].text_len = strlen(rows[i].text);
+		rows[i].inc = v->hot.rows[i].inc;
+		rows[i].mem = v->hot.rows[i].mem;
+		rows[i].occ = v->hot.rows[i].occ;
+		rows[i].ran = rows[i].occ > 0;
+	}
+	/* the def (or first decorator) row: usage at entry, one per call */
+	rows[0].ran = true;
+	if (!v->line_seen)
+		rows[0].occ = 1;
+	switch (cfg.output) {
+	case ATTR_OUT_LOGGING:
+		sink.write = logging_write;
+		break;
+	case ATTR_OUT_FILE:
+		if (out_fd < 0 || out_pid != getpid()) {
+			if (out_fd >= 0)
+				close(out_fd);
+			open_output();
+		}
+		if (out_fd >= 0) {
+			fd = out_fd;
+			break;
+		}
+		/* could not open: stderr */
+		__attribute__((fallthrough));
+	case ATTR_OUT_STDERR:
+		flush_python_stream("stderr");
+		fd = 2;
+		break;
+	case ATTR_OUT_STDOUT:
+		flush_python_stream("stdout");
+		fd = 1;
+		break;
+	}
+	sink.ctx = &fd;
+	out_report(&r, &style, &sink);
+out:
+	free(rows);
+	P.PyErr_Clear();
+}
+
+/* ---- 3.8-3.11: profile and trace functions ---- */
+
+static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg);
+
+static void trace_on(void)
+{
+	if (P.minor < 12)
+		P.PyEval_SetTrace(trace_cb, NULL);
+}
+
+static void trace_off_if_idle(void)
+{
+	if (P.minor < 12 && !attr_me.top)
+		P.PyEval_SetTrace(NULL, NULL);
+}
+
+/* Did this frame just yield (true) or return (false)?  3.8-3.11. */
+static bool yielded(PyFrameObject *frame, struct code_info *ci)
+{
+	long lasti = attr_long((PyObject *)frame, "f_lasti");
+	const unsigned char *code;
+	ssize_t len;
+
+	P.PyErr_Clear();
+	if (!ci->co_code || lasti < 0)
+		return false;
+	code = (const unsigned char *)P.PyBytes_AsString(ci->co_code);
+	len = P.PyBytes_Size(ci->co_code);
+	if (!code || lasti >= len)
+		return false;
+	if (code[lasti] == OP_RETURN_VALUE)
+		return false;
+	if (code[lasti] == OP_YIELD_VALUE)
+		return true;
+	/* up to 3.10, a suspended YIELD_FROM leaves f_lasti one unit before it */
+	return P.minor <= 10 && lasti + 2 < len && code[lasti + 2] == OP_YIELD_FROM;
+}
+
+static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+	struct saved_error e;
+	struct attr_inv *top = attr_me.top;
+
+	(void)obj;
+	if (what == ATTR_TRACE_CALL) {
+		PyObject *code = frame_code(frame);
+		struct code_info *ci;
+
+		HASH_FIND_PTR(codes, &code, ci);
+		if (!ci || ci->selected) {
+			enter(&e);
+			if (!ci) {
+				PyObject *globs = P.PyObject_GetAttrString((PyObject *)frame,
+									  "f_globals");
+
+				ci = code_lookup(code, globs);
+				if (globs)
+					P.Py_DecRef(globs);
+			}
+			if (ci && ci->selected) {
+				if (ci->generator && find_suspended((PyObject *)frame))
+					resume((PyObject *)frame);
+				else
+					start(ci, (PyObject *)frame);
+			}
+			leave(&e);
+		}
+		P.Py_DecRef(code);
+	} else if (what == ATTR_TRACE_RETURN && top && top->frame == (PyObject *)frame) {
+		enter(&e);
+		if (top->ci->generator && arg && yielded(frame, top->ci))
+			suspend(top);
+		else
+			finish(top);
+		leave(&e);
+	}
+	return 0;
+}
+
+static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+	struct attr_inv *top = attr_me.top;
+
+	(void)obj;
+	(void)arg;
+	if (what == ATTR_TRACE_LINE && top && top->frame == (PyObject *)frame) {
+		attr_me.busy++;
+		line(top, P.PyFrame_GetLineNumber(frame));
+		attr_me.busy--;
+	}
+	return 0;
+}
+
+static PyObject *py_thread_start(PyObject *self, PyObject *args)
+{
+	(void)self;
+	(void)args;
+	P.PyEval_SetProfile(profile_cb, NULL);
+	P.Py_IncRef(P.none);
+	return P.none;
+}
+
+/* ---- 3.12+: sys.monitoring callbacks (METH_FASTCALL) ---- */
+
+typedef PyObject *(*fastcall)(PyObject *, PyObject *const *, ssize_t);
+
+static PyObject *none(void)
+{
+	P.Py_IncRef(P.none);
+	return P.none;
+}
+
+static PyObject *current_frame(void)
+{
+	return (PyObject *)P.PyEval_GetFrame();
+}
+
+static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
+{
+	struct saved_error e;
+	struct code_info *ci;
+	PyObject *code = args[0];
+
+	(void)self;
+	(void)n;
+	enter(&e);
+	HASH_FIND_PTR(codes, &code, ci);
+	if (!ci) {
+		PyObject *globs = P.PyObject_GetAttrString(current_frame(), "f_globals");
+
+		ci = code_lookup(code, globs);
+		if (globs)
+			P.Py_DecRef(globs);
+	}
+	if (!ci || !ci->selected) {
+		leave(&e);
+		P.Py_IncRef(disable);
+		return disable;
+	}
+	if (!ci->local_events) {
+		PyObject *r = P.PyObject_CallFunction(select_fn, "(O)", code);
+
+		ci->local_events = true;
+		if (r)
+			P.Py_DecRef(r);
+		else
+			P.PyErr_Print();
+	}
+	start(ci, current_frame());
+	leave(&e);
+	return none();
+}
+
+static PyObject *mon_resume(PyObject *self, PyObject *const *args, ssize_t n)
+{
+	struct saved_error e;
+	struct code_info *ci;
+	PyObject *code = args[0];
+
+	(void)self;
+	(void)n;
+	HASH_FIND_PTR(codes, &code, ci);
+	if (!ci || !ci->selected)	/* PY_THROW is global */
+		return none();
+	enter(&e);
+	resume(current_frame());
+	leave(&e);
+	return none();
+}
+
+static PyObject *mon_leave(bool yielding, PyObject *code)
+{
+	struct attr_inv *top = attr_me.top;	/* PY_UNWIND is global: compare cheaply first */
+	struct saved_error e;
+
+	if (top && top->ci->code == code && top->frame == current_frame()) {
+		enter(&e);
+		if (yielding)
+			suspend(top);
+		else
+			finish(top);
+		leave(&e);
+	}
+	return none();
+}
+
+static PyObject *mon_yield(PyObject *self, PyObject *const *args, ssize_t n)
+{
+	(void)self;
+	(void)n;
+	return mon_leave(true, args[0]);
+}
+
+static PyObject *mon_return(PyObject *self, PyObject *const *args, ssize_t n)
+{
+	(void)self;
+	(void)n;
+	return mon_leave(false, args[0]);
+}
+
+static PyObject *mon_line(PyObject *self, PyObject *const *args, ssize_t n)
+{
+	struct attr_inv *top = attr_me.top;
+
+	(void)self;
+	(void)n;
+	if (top && top->ci->code == args[0] && top->frame == current_frame()) {
+		attr_me.busy++;
+		line(top, (int)P.PyLong_AsLong(args[1]));
+		attr_me.busy--;
+	}
+	return none();
+}
+
+/* ---- exit ---- */
+
+static PyObject *py_at_exit(PyObject *self, PyObject *args)
+{
+	struct saved_error e;
+	PyObject *r;
+
+	(void)self;
+	(void)args;
+	enter(&e);
+	finalizing = true;
+	for (struct attr_inv *v = all_invs; v; v = v->next_all)
+		if (v->hot.rows)
+			report(v, true);
+	r = boot_call("unmatched", NULL, NULL, NULL);
+	if (r) {
+		for (ssize_t i = 0; i < P.PyList_Size(r); i++)
+			out_notice("MEMLINE_FUNCTIONS: %s matched no function that ran",
+				   P.PyUnicode_AsUTF8(P.PyList_GetItem(r, i)));
+		P.Py_DecRef(r);
+	}
+	leave(&e);
+	return none();
+}
+
+/* ---- set-up ---- */
+
+extern const char _binary_attribution_boot_py_start[];
+extern const char _binary_attribution_boot_py_end[];
+
+static struct attr_py_method methods[] = {
+	{ "thread_start", py_thread_start, ATTR_METH_VARARGS, NULL },
+	{ "finish_all", py_at_exit, ATTR_METH_NOARGS, NULL },
+	{ "mon_start", (PyCFunction)(void (*)(void))mon_start, 0x80, NULL },
+	{ "mon_resume", (PyCFunction)(void (*)(void))mon_resume, 0x80, NULL },
+	{ "mon_throw", (PyCFunction)(void (*)(void))mon_resume, 0x80, NULL },
+	{ "mon_yield", (PyCFunction)(void (*)(void))mon_yield, 0x80, NULL },
+	{ "mon_return", (PyCFunction)(void (*)(void))mon_return, 0x80, NULL },
+	{ "mon_unwind", (PyCFunction)(void (*)(void))mon_return, 0x80, NULL },
+	{ "mon_line", (PyCFunction)(void (*)(void))mon_line, 0x80, NULL },
+};
+
+static PyObject *method(const char *name)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(*methods); i++)
+		if (!strcmp(methods[i].name, name))
+			return P.PyDict_GetItemString(boot, name);
+	return NULL;
+}
+
+static bool run_boot(void)
+{
+	size_t len = (size_t)(_binary_attribution_boot_py_end - _binary_attribution_boot_py_start);
+	char *src = malloc(len + 1);
+	PyObject *module, *r;
+
+	if (!src)
+		return false;
+	memcpy(src, _binary_attribution_boot_py_start, len);
+	src[len] = '\0';
+	module = P.PyImport_AddModule("_memline");
+	boot = module ? P.PyModule_GetDict(module) : NULL;
+	if (!boot) {
+		free(src);
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(methods) / sizeof(*methods); i++) {
+		PyObject *f = P.PyCFunction_NewEx(&methods[i], NULL, NULL);
+
+		if (!f || P.PyDict_SetItemString(boot, methods[i].name, f) < 0) {
+			free(src);
+			return false;
+		}
+		P.Py_DecRef(f);
+	}
+	r = P.PyRun_StringFlags(src, ATTR_PY_FILE_INPUT, boot, boot, NULL);
+	free(src);
+	if (!r)
+		return false;
+	P.Py_DecRef(r);
+	return true;
+}
+
+static bool install(void)
+{
+	PyObject *r, *spec = P.PyUnicode_FromStringAndSize(cfg.functions,
+							   (ssize_t)strlen(cfg.functions));
+
+	r = boot_call("configure", "(O)", spec, NULL);
+	P.Py_DecRef(spec);
+	if (!r)
+		return false;
+	P.Py_DecRef(r);
+	if (P.minor >= 12) {
+		PyObject *f = P.PyDict_GetItemString(boot, "monitor");
+
+		r = f ? P.PyObject_CallFunction(f, "OOOOOOO", method("mon_start"),
+						method("mon_resume"), method("mon_throw"),
+						method("mon_yield"), method("mon_return"),
+						method("mon_unwind"), method("mon_line")) :
+			NULL;
+		if (!r || r == P.none) {
+			out_notice("cannot use sys.monitoring (no free tool id); no line reports");
+			P.PyErr_Clear();
+			return false;
+		}
+		select_fn = P.PyTuple_GetItem(r, 0);
+		disable = P.PyTuple_GetItem(r, 1);
+		P.Py_IncRef(select_fn);
+		P.Py_IncRef(disable);
+		P.Py_DecRef(r);
+	} else {
+		P.PyEval_SetProfile(profile_cb, NULL);
+		r = boot_call("follow_threads", "(O)", method("thread_start"), NULL);
+		if (!r)
+			return false;
+		P.Py_DecRef(r);
+	}
+	r = boot_call("at_exit", "(O)", method("finish_all"), NULL);
+	if (r)
+		P.Py_DecRef(r);
+	return true;
+}
+
+static int setup(void *arg)
+{
+	struct saved_error e;
+
+	(void)arg;
+	enter(&e);
+	attr_config_load(&cfg);
+	if (cfg.functions) {
+		if (cfg.output == ATTR_OUT_FILE)
+			open_output();
+		if (!run_boot() || !install()) {
+			out_notice("could not install the line tracer; no line reports");
+			if (P.PyErr_Occurred())
+				P.PyErr_Print();
+		}
+	}
+	leave(&e);
+	return 0;
+}
+
+void attr_python_init(bool python)
+{
+	const char *missing = NULL;
+
+	if (!python) {
+		atomic_store(&poll_state, 2);
+		return;
+	}
+	if (!attr_pyapi_resolve(&missing)) {
+		atomic_store(&poll_state, 2);
+		out_notice("this Python lacks %s; no line reports", missing);
+	}
+}
+
+/* The hook path: one flag load once we are in. */
+void attr_python_poll(void)
+{
+	const char *version;
+	int expected = 0;
+
+	if (__builtin_expect(atomic_load_explicit(&poll_state, memory_order_relaxed) != 0, 1))
+		return;
+	if (!P.Py_IsInitialized || !P.Py_IsInitialized())
+		return;	/* not resolved yet (before our constructor), or not yet up */
+	if (!atomic_compare_exchange_strong(&poll_state, &expected, 1))
+		return;
+	version = P.Py_GetVersion();
+	if (version[0] != '3' || version[1] != '.' || atoi(version + 2) < 8 || atoi(version + 2) > 13) {
+		atomic_store(&poll_state, 2);
+		out_notice("Python %.10s is not supported (3.8 to 3.13 are); no line reports",
+			   version);
+		return;
+	}
+	P.minor = atoi(version + 2);
+	if (P.Py_AddPendingCall(setup, NULL) != 0)
+		out_notice("could not schedule set-up in the interpreter; no line reports");
+}

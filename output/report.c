@@ -1,0 +1,156 @@
+#include "output/report.h"
+
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output/format.h"
+
+struct line {
+	char buf[OUT_LINE_MAX];
+	size_t len;
+};
+
+static void append(struct line *l, const char *s, size_t n)
+{
+	if (n > sizeof(l->buf) - 1 - l->len)
+		n = sizeof(l->buf) - 1 - l->len;
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+	l->buf[l->len] = '\0';
+}
+
+size_t out_shape(char *buf, size_t cap, const struct out_style *style, const char *msg,
+		 size_t len)
+{
+	struct line l = { .len = 0 };
+	char tmp[64];
+
+	l.buf[0] = '\0';
+	for (const char *p = style->format; *p; p++) {
+		if (*p != '%') {
+			append(&l, p, 1);
+		} else if (p[1] == '%') {
+			append(&l, "%", 1);
+			p++;
+		} else if (!strncmp(p, "%(message)s", 11)) {
+			append(&l, msg, len);
+			p += 10;
+		} else if (!strncmp(p, "%(name)s", 8)) {
+			append(&l, style->logger, strlen(style->logger));
+			p += 7;
+		} else if (!strncmp(p, "%(levelname)s", 13)) {
+			append(&l, "INFO", 4);
+			p += 12;
+		} else if (!strncmp(p, "%(process)d", 11)) {
+			append(&l, tmp, out_format(tmp, sizeof(tmp), "%ld", (long)getpid()));
+			p += 10;
+		} else if (!strncmp(p, "%(asctime)s", 11)) {
+			/* logging's default: 2026-11-24 16:12:00,123 */
+			struct timespec ts;
+			struct tm tm;
+			size_t n;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			localtime_r(&ts.tv_sec, &tm);
+			n = strftime(tmp, sizeof(tmp), "%Y-%m-%d %H:%M:%S", &tm);
+			n += out_format(tmp + n, sizeof(tmp) - n, ",%03ld", ts.tv_nsec / 1000000);
+			append(&l, tmp, n);
+			p += 10;
+		} else {
+			append(&l, p, 1);
+		}
+	}
+	if (cap) {
+		size_t n = l.len < cap - 1 ? l.len : cap - 1;
+
+		memcpy(buf, l.buf, n);
+		buf[n] = '\0';
+		return n;
+	}
+	return 0;
+}
+
+static void emit(const struct out_style *style, const struct out_sink *sink, const char *msg,
+		 size_t len)
+{
+	char shaped[OUT_LINE_MAX];
+
+	if (len == 0) {
+		sink->write(sink->ctx, "", 0);
+		return;
+	}
+	sink->write(sink->ctx, shaped, out_shape(shaped, sizeof(shaped), style, msg, len));
+}
+
+/* "   45.1 MiB": the value right-aligned in precision + 4, as memory_profiler. */
+static const char *mib_cell(char *buf, size_t cap, int64_t bytes, int precision)
+{
+	char num[48];
+
+	out_mib(num, sizeof(num), bytes, precision);
+	out_format(buf, cap, "%*s MiB", precision + 4, num);
+	return buf;
+}
+
+static bool shows_increase(int64_t bytes, int precision)
+{
+	char num[48];
+
+	if (bytes <= 0)
+		return false;
+	out_mib(num, sizeof(num), bytes, precision);
+	return strspn(num, "0.") != strlen(num);
+}
+
+void out_report(const struct out_report *r, const struct out_style *style,
+		const struct out_sink *sink)
+{
+	static const char header[] =
+		"Line #    Mem usage    Increment  Occurrences   Line Contents";
+	char line[OUT_LINE_MAX], rule[sizeof(header)];
+	size_t n;
+
+	n = out_format(line, sizeof(line), "Filename: %s%s", r->filename,
+		       r->unfinished ? " (unfinished: still running at exit)" : "");
+	emit(style, sink, line, n);
+	if (!style->increments_only)
+		emit(style, sink, "", 0);
+	emit(style, sink, header, sizeof(header) - 1);
+	memset(rule, '=', sizeof(header) - 1);
+	rule[sizeof(header) - 1] = '\0';
+	if (!style->increments_only)
+		emit(style, sink, rule, sizeof(header) - 1);
+	for (int i = 0; i < r->nrows; i++) {
+		const struct out_row *row = &r->rows[i];
+		char mem[64] = "", inc[64] = "", occ[32] = "";
+
+		if (row->ran) {
+			mib_cell(mem, sizeof(mem), row->mem, style->precision);
+			mib_cell(inc, sizeof(inc), row->inc, style->precision);
+			out_format(occ, sizeof(occ), "%llu", (unsigned long long)row->occ);
+		} else if (style->increments_only) {
+			continue;
+		}
+		if (style->increments_only && !shows_increase(row->inc, style->precision))
+			continue;
+		n = out_format(line, sizeof(line), "%6d %12s %12s  %10s   %.*s", row->lineno, mem,
+			       inc, occ, (int)row->text_len, row->text);
+		emit(style, sink, line, n);
+	}
+	if (!style->increments_only) {
+		emit(style, sink, "", 0);
+		emit(style, sink, "", 0);
+	}
+}
+
+void out_fd_line(void *ctx, const char *text, size_t len)
+{
+	char buf[OUT_LINE_MAX + 1];
+
+	if (len > OUT_LINE_MAX)
+		len = OUT_LINE_MAX;
+	memcpy(buf, text, len);
+	buf[len] = '\n';
+	out_write_fd(*(const int *)ctx, buf, len + 1);
+}

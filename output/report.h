@@ -1,0 +1,53 @@
+/*
+ * One finished invocation rendered in memory_profiler 0.61's layout
+ * (show_results), line by line, into a sink.
+ */
+#ifndef OUT_REPORT_H
+#define OUT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output/sink.h"
+
+struct out_row {
+	int lineno;
+	bool ran;		/* false: the cells stay empty */
+	int64_t mem;		/* live bytes after the line ran (max) */
+	int64_t inc;		/* net bytes while it ran */
+	uint64_t occ;		/* times it ran */
+	const char *text;	/* source line, without its newline */
+	size_t text_len;
+};
+
+struct out_report {
+	const char *filename;
+	const struct out_row *rows;
+	int nrows;
+	bool unfinished;	/* still running when the process exited */
+};
+
+struct out_style {
+	const char *format;	/* MEMLINE_FORMAT */
+	const char *logger;	/* %(name)s */
+	int precision;
+	bool increments_only;
+};
+
+/*
+ * Writes the report: each line, shaped by style->format, goes to the sink
+ * as one call without its newline; the layout's blank lines are calls of
+ * length 0.
+ */
+void out_report(const struct out_report *r, const struct out_style *style,
+		const struct out_sink *sink);
+
+/* Applies style->format to one message; returns the length. */
+size_t out_shape(char *buf, size_t cap, const struct out_style *style, const char *msg,
+		 size_t len);
+
+/* Stream sinks: ctx is a pointer to an int file descriptor. */
+void out_fd_line(void *ctx, const char *text, size_t len);
+
+#endif
