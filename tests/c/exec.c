@@ -5,14 +5,14 @@
  *   exec self     holds 8 MiB while two threads allocate, then one of
  *                 them execs this program again as "exec image"
  *   exec image    the new image: forks a probe (the baseline), makes
- *                 known allocations, prints "held PID HEAP ANON ALLOCS
- *                 FREES" and "image ok"
- *   exec spawn    forks a probe, then runs /bin/echo "hello from echo"
- *                 with posix_spawn and with fork + execv, waits for both
- *                 and prints "spawned PID", "forked PID" and its own
- *                 "held ..." line (its known allocations around them)
- *   exec noenv    becomes /bin/echo "no environment" with an empty
- *                 environment, hence without the library
+ *                 known allocations, prints "image PID PROBE_PID HEAP ANON
+ *                 ALLOCS FREES" and "image ok"
+ *   exec spawn    forks a probe, then runs "exec image" with posix_spawn,
+ *                 then with fork + execv, one after the other, and prints
+ *                 "spawner PID PROBE_PID HEAP ANON ALLOCS FREES" for its
+ *                 own known allocations around them
+ *   exec noenv    becomes "exec image" with an empty environment, hence
+ *                 without the library
  *
  * An image replaced by exec runs no destructors, so it prints no summary;
  * the new image prints its own under the same pid.
@@ -33,6 +33,7 @@ extern char **environ;
 static long long heap, anon, allocs, frees;
 static atomic_int exec_now;
 static char *self_argv0;
+static pid_t probe;
 
 static void *keep(void *p)
 {
@@ -59,28 +60,27 @@ static void hold_8mib(void)
 	memset(big, 1, 8 << 20);
 }
 
-static void print_held(void)
+static void print_held(const char *role)
 {
 	char line[160];
-	int n = snprintf(line, sizeof(line), "held %d %lld %lld %lld %lld\n", (int)getpid(), heap,
-			 anon, allocs, frees);
+	int n = snprintf(line, sizeof(line), "%s %d %d %lld %lld %lld %lld\n", role, (int)getpid(),
+			 (int)probe, heap, anon, allocs, frees);
 
 	if (write(1, line, (size_t)n) != n)
 		exit(3);
 }
 
-static pid_t fork_probe(void)
+static void fork_probe(void)
 {
 	int status;
-	pid_t probe = fork();
 
+	probe = fork();
 	if (probe < 0)
 		exit(2);
 	if (probe == 0)
 		exit(0);
 	if (waitpid(probe, &status, 0) != probe || status != 0)
 		exit(4);
-	return probe;
 }
 
 static void *busy(void *arg)
@@ -110,8 +110,7 @@ static int image(void)
 {
 	void *p, *m;
 
-	printf("probe %d\n", (int)fork_probe());
-	fflush(stdout);
+	fork_probe();
 	keep(malloc(777));
 	p = keep(calloc(4, 1000));
 	keep(malloc(250000));
@@ -121,38 +120,36 @@ static int image(void)
 		abort();
 	anon += 5 * 4096;
 	allocs++;
-	print_held();
+	print_held("image");
 	printf("image ok\n");
 	return 0;
 }
 
 static int spawn(void)
 {
-	char *args[] = { "/bin/echo", "hello from echo", NULL };
-	pid_t spawned, forked, probe;
+	char *args[] = { self_argv0, "image", NULL };
+	pid_t spawned, forked;
 	int status;
 	void *p;
 
-	probe = fork_probe();
+	fork_probe();
 	p = keep(malloc(3000));
-	if (posix_spawn(&spawned, "/bin/echo", NULL, NULL, args, environ))
+	if (posix_spawn(&spawned, "/proc/self/exe", NULL, NULL, args, environ))
 		return 2;
+	if (waitpid(spawned, &status, 0) != spawned || status != 0)
+		return 4;
 	keep(malloc(4000));
 	forked = fork();
 	if (forked < 0)
 		return 2;
 	if (forked == 0) {
-		execv("/bin/echo", args);
+		execv("/proc/self/exe", args);
 		_exit(5);
 	}
 	release(p);
-	if (waitpid(spawned, &status, 0) != spawned || status != 0)
-		return 4;
 	if (waitpid(forked, &status, 0) != forked || status != 0)
 		return 4;
-	printf("probe %d\nspawned %d\nforked %d\n", (int)probe, (int)spawned, (int)forked);
-	fflush(stdout);
-	print_held();
+	print_held("spawner");
 	return 0;
 }
 
@@ -184,10 +181,10 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "spawn"))
 		return spawn();
 	if (!strcmp(mode, "noenv")) {
-		char *args[] = { "/bin/echo", "no environment", NULL };
+		char *args[] = { argv[0], "image", NULL };
 		char *env[] = { NULL };
 
-		execve("/bin/echo", args, env);
+		execve("/proc/self/exe", args, env);
 		perror("execve");
 		return 5;
 	}
