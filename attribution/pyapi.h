@@ -71,7 +71,6 @@ enum {
 	X(char *, PyBytes_AsString, (PyObject *), 1)                            \
 	X(ssize_t, PyBytes_Size, (PyObject *), 1)                               \
 	X(int, PyFrame_GetLineNumber, (PyFrameObject *), 1)                     \
-	X(PyObject *, PyFrame_GetCode, (PyFrameObject *), 0)                    \
 	X(PyFrameObject *, PyEval_GetFrame, (void), 1)                          \
 	X(void, PyEval_SetProfile, (Py_tracefunc, PyObject *), 1)               \
 	X(void, PyEval_SetTrace, (Py_tracefunc, PyObject *), 1)                 \

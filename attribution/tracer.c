@@ -55,6 +55,23 @@ struct attr_inv {
 };
 
 static struct code_info *codes;
+
+/* A direct-mapped cache in front of the hash: the profile function asks on
+ * every call of every Python function (3.8-3.11). */
+#define CODE_CACHE 4096
+static struct code_info *code_cache[CODE_CACHE];
+
+static inline struct code_info *code_cached(PyObject *code)
+{
+	struct code_info *ci = code_cache[((uintptr_t)code >> 4) & (CODE_CACHE - 1)];
+
+	if (ci && ci->code == code)
+		return ci;
+	HASH_FIND_PTR(codes, &code, ci);
+	if (ci)
+		code_cache[((uintptr_t)code >> 4) & (CODE_CACHE - 1)] = ci;
+	return ci;
+}
 static struct attr_inv *all_invs;	/* every unfinished invocation */
 static struct attr_config cfg;
 static PyObject *boot;			/* the _memline module's dict */
@@ -102,15 +119,20 @@ static PyObject *boot_call(const char *name, const char *fmt, PyObject *a, PyObj
 	return r;
 }
 
+/*
+ * The frame's code object, borrowed, read from the frame's layout (a call
+ * of PyFrame_GetCode() plus a reference pair costs more than the rest of
+ * the profile function).  3.8-3.10: PyObject_VAR_HEAD, f_back, f_code.
+ * 3.11: PyObject_HEAD, f_back, f_frame -> _PyInterpreterFrame, whose fifth
+ * field is f_code.  3.12+ never gets here (sys.monitoring passes the code).
+ */
 static PyObject *frame_code(PyFrameObject *frame)
 {
-	if (P.PyFrame_GetCode)
-		return P.PyFrame_GetCode(frame);	/* new reference */
-	/* 3.8: PyObject_VAR_HEAD, f_back, then f_code */
-	PyObject *code = ((PyObject **)frame)[4];
+	PyObject **f = (PyObject **)frame;
 
-	P.Py_IncRef(code);
-	return code;
+	if (P.minor <= 10)
+		return f[4];
+	return ((PyObject **)f[3])[4];
 }
 
 static long attr_long(PyObject *o, const char *name)
@@ -533,9 +555,8 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
 	(void)obj;
 	if (what == ATTR_TRACE_CALL) {
 		PyObject *code = frame_code(frame);
-		struct code_info *ci;
+		struct code_info *ci = code_cached(code);
 
-		HASH_FIND_PTR(codes, &code, ci);
 		if (!ci || ci->selected) {
 			enter(&e);
 			if (!ci) {
@@ -554,7 +575,6 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
 			}
 			leave(&e);
 		}
-		P.Py_DecRef(code);
 	} else if (what == ATTR_TRACE_RETURN && top && top->frame == (PyObject *)frame) {
 		enter(&e);
 		if (top->ci->generator && arg && yielded(frame, top->ci))
@@ -613,7 +633,7 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 	(void)self;
 	(void)n;
 	enter(&e);
-	HASH_FIND_PTR(codes, &code, ci);
+	ci = code_cached(code);
 	if (!ci) {
 		PyObject *globs = P.PyObject_GetAttrString(current_frame(), "f_globals");
 
@@ -648,7 +668,7 @@ static PyObject *mon_resume(PyObject *self, PyObject *const *args, ssize_t n)
 
 	(void)self;
 	(void)n;
-	HASH_FIND_PTR(codes, &code, ci);
+	ci = code_cached(code);
 	if (!ci || !ci->selected)	/* PY_THROW is global */
 		return none();
 	enter(&e);
