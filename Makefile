@@ -58,6 +58,7 @@ test: setup
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libmemline.so
+	install -m 0755 scripts/memline $(DESTDIR)$(PREFIX)/bin/memline
 
 clean:
 	rm -rf $(BUILD)
