@@ -1,6 +1,7 @@
 #include "output/sink.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <unistd.h>
 
@@ -24,10 +25,20 @@ void out_write_fd(int fd, const char *text, size_t len)
 	errno = saved;
 }
 
+static int stderr_fd = 2;
+
+void out_keep_stderr(void)
+{
+	int fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
+
+	if (fd >= 0)
+		stderr_fd = fd;
+}
+
 static void stderr_write(void *ctx, const char *text, size_t len)
 {
 	(void)ctx;
-	out_write_fd(2, text, len);
+	out_write_fd(stderr_fd, text, len);
 }
 
 const struct out_sink out_stderr = { stderr_write, NULL };

@@ -18,6 +18,13 @@ enum { OUT_LINE_MAX = 4096 };
 /* The stderr sink: write(2) to fd 2, whole, retrying on EINTR. */
 extern const struct out_sink out_stderr;
 
+/*
+ * From now on, write stderr messages to a close-on-exec duplicate of fd 2
+ * taken now, so a program that closes its stderr before exiting (all of
+ * coreutils does) still shows the summary.  Only taken when asked for.
+ */
+void out_keep_stderr(void);
+
 /* Writes one message ending in '\n' to stderr, prefixed "memline: ". */
 void out_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -7,6 +7,8 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -103,6 +105,34 @@ void pl_sys_write_all(int fd, const char *buf, size_t len)
 		len -= (size_t)n;
 	}
 	errno = saved;
+}
+
+const char *pl_early_getenv(const char *name)
+{
+	static char env[64 * 1024];
+	static long len = -1;
+	extern char **environ;
+	size_t n = strlen(name);
+
+	if (environ)
+		return getenv(name);
+	if (len < 0) {
+		long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/environ", O_RDONLY | O_CLOEXEC);
+		long r;
+
+		len = 0;
+		if (fd < 0)
+			return NULL;
+		while (len < (long)sizeof(env) - 1 &&
+		       (r = syscall(SYS_read, fd, env + len, sizeof(env) - 1 - len)) > 0)
+			len += r;
+		syscall(SYS_close, fd);
+		env[len] = '\0';
+	}
+	for (long i = 0; i < len; i += (long)strlen(env + i) + 1)
+		if (!strncmp(env + i, name, n) && env[i + n] == '=')
+			return env + i + n + 1;
+	return NULL;
 }
 
 static void report_missing(const char *name)

@@ -38,6 +38,13 @@ void *pl_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 int pl_sys_munmap(void *addr, size_t len);
 void *pl_sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr);
 
+/*
+ * getenv() that also works before libc's own constructor has set environ
+ * (a program's .preinit_array runs first): then it reads
+ * /proc/self/environ through raw syscalls into a static buffer.
+ */
+const char *pl_early_getenv(const char *name);
+
 /* write(2) all of buf, retrying on EINTR and short writes; keeps errno. */
 void pl_sys_write_all(int fd, const char *buf, size_t len);
 

@@ -56,7 +56,7 @@ static void init(void)
 	}
 	initializing_here = 1;
 	ok = pl_libc_resolve();
-	summary = parse_summary(getenv("MEMLINE_SUMMARY"));
+	summary = parse_summary(pl_early_getenv("MEMLINE_SUMMARY"));
 	python = attr_python_present();
 	pl_page_size = (unsigned long)sysconf(_SC_PAGESIZE);
 	initializing_here = 0;
@@ -107,6 +107,8 @@ __attribute__((constructor)) static void pl_start(void)
 	if (atomic_load(&pl_state) != PL_S_ON)
 		return;
 	attr_python_init(python);
+	if (summary == SUMMARY_PYTHON || summary == SUMMARY_ALL)
+		out_keep_stderr();	/* programs that close fd 2 at exit still get it */
 	pthread_atfork(pl_regions_fork_prepare, pl_regions_fork_parent, pl_regions_fork_child);
 	check_environment();
 }

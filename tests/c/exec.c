@@ -6,7 +6,7 @@
  *                 them execs this program again as "exec image"
  *   exec image    the new image: forks a probe (the baseline), makes
  *                 known allocations, prints "image PID PROBE_PID HEAP ANON
- *                 ALLOCS FREES" and "image ok"
+ *                 ALLOCS FREES" and "finished"
  *   exec spawn    forks a probe, then runs "exec image" with posix_spawn,
  *                 then with fork + execv, one after the other, and prints
  *                 "spawner PID PROBE_PID HEAP ANON ALLOCS FREES" for its
@@ -121,7 +121,7 @@ static int image(void)
 	anon += 5 * 4096;
 	allocs++;
 	print_held("image");
-	printf("image ok\n");
+	printf("finished\n");
 	return 0;
 }
 
