@@ -49,16 +49,13 @@ def _qualname(code, globs):
     q = getattr(code, 'co_qualname', None)     # 3.11+
     if q is not None:
         return q
-    # Before 3.11 a code object has no qualname: look for a class of its
-    # module that holds a function with this very code object.
-    name = code.co_name
-    for key, value in list((globs or {}).items()):
-        if isinstance(value, type):
-            f = value.__dict__.get(name)
-            f = getattr(f, '__func__', f)
-            if getattr(f, '__code__', None) is code:
-                return key + '.' + name
-    return name
+    # Before 3.11 a code object has no qualname: the function object made
+    # from it has (asked only when the last part of a selector matched).
+    import gc
+    for f in gc.get_referrers(code):
+        if getattr(f, '__code__', None) is code:
+            return f.__qualname__
+    return code.co_name
 
 
 def match(code, globs):
@@ -72,8 +69,10 @@ def match(code, globs):
             mod = globs.get('__name__') if globs else None
             if not isinstance(mod, str) or not _glob(scope, mod):
                 continue
-        if _glob(pattern, code.co_name) and '.' not in pattern:
-            ok = True
+        if '.' not in pattern:
+            ok = _glob(pattern, code.co_name)
+        elif not _glob(pattern.rsplit('.', 1)[1], code.co_name):
+            ok = False
         else:
             if qual is None:
                 qual = _qualname(code, globs)
@@ -116,7 +115,16 @@ def unmatched():
     return [sel[0] for sel in _selectors if not sel[4]]
 
 
-def monitor(start, resume, throw, yield_, return_, unwind, line):
+def offset_lines(code):
+    """3.12+: the line of each code unit, for backward jumps."""
+    table = []
+    for start, end, line in code.co_lines():
+        while len(table) < end // 2:
+            table.append(line if line is not None else -1)
+    return table
+
+
+def monitor(start, resume, throw, yield_, return_, unwind, line, jump):
     """3.12+: sys.monitoring with our C callbacks.  Returns the function
     that turns on the local events of one selected code object, and the
     value that tells monitoring to stop calling for a code object."""
@@ -131,11 +139,12 @@ def monitor(start, resume, throw, yield_, return_, unwind, line):
     for event, callback in ((E.PY_START, start), (E.PY_RESUME, resume),
                             (E.PY_THROW, throw), (E.PY_YIELD, yield_),
                             (E.PY_RETURN, return_), (E.PY_UNWIND, unwind),
-                            (E.LINE, line)):
+                            (E.LINE, line), (E.JUMP, jump)):
         m.register_callback(tool, event, callback)
     # PY_UNWIND and PY_THROW cannot be local; they fire only on exceptions
     m.set_events(tool, E.PY_START | E.PY_UNWIND | E.PY_THROW)
-    local = E.LINE | E.PY_RETURN | E.PY_YIELD | E.PY_RESUME
+    # JUMP: a backward jump within one line is a line event for settrace
+    local = E.LINE | E.PY_RETURN | E.PY_YIELD | E.PY_RESUME | E.JUMP
 
     def select(code):
         m.set_local_events(tool, code, local)

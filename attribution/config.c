@@ -92,9 +92,10 @@ void attr_config_load(struct attr_config *c)
 	c->format = getenv("MEMLINE_FORMAT");
 	if (!c->format)
 		c->format = "%(name)s: %(message)s";
-	else if (!attr_config_format_ok(c->format)) {
-		out_notice("MEMLINE_FORMAT=%s has a field other than %%(name)s %%(message)s "
-			   "%%(levelname)s %%(process)d %%(asctime)s; using %%(name)s: %%(message)s",
+	else if (!*c->format || !attr_config_format_ok(c->format)) {
+		out_notice("MEMLINE_FORMAT=%s is empty or has a field other than %%(name)s "
+			   "%%(message)s %%(levelname)s %%(process)d %%(asctime)s; "
+			   "using %%(name)s: %%(message)s",
 			   c->format);
 		c->format = "%(name)s: %(message)s";
 	}

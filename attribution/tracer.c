@@ -38,6 +38,7 @@ struct code_info {
 	bool selected, generator, have_source, local_events;
 	PyObject *co_code;		/* bytes, for suspension checks (< 3.12) */
 	PyObject *filename, *texts;	/* str, list of str */
+	PyObject *offset_lines;		/* 3.12+: list, line of each code unit */
 	int first, nrows;
 	UT_hash_handle hh;
 };
@@ -77,7 +78,7 @@ static struct attr_config cfg;
 static PyObject *boot;			/* the _memline module's dict */
 static PyObject *select_fn, *disable;	/* 3.12+ */
 static int out_fd = -1;
-static pid_t out_pid;
+static pid_t out_pid;	/* the process out_fd was opened (or tried) for */
 static atomic_int poll_state;		/* 0 waiting, 1 scheduled, 2 gave up */
 static bool finalizing;
 
@@ -176,28 +177,40 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs)
 	return ci;
 }
 
+/*
+ * Reads the function's source lines once.  The Python call may release
+ * the GIL (imports, file reads), so another thread can get here meanwhile:
+ * both read, the first result stays.
+ */
 static bool load_source(struct code_info *ci)
 {
-	PyObject *r;
+	PyObject *r, *texts;
 
+	if (ci->texts)
+		return true;
 	if (ci->have_source)
-		return ci->texts != NULL;
-	ci->have_source = true;
+		return false;	/* tried and failed */
 	r = boot_call("source", "(O)", ci->code, NULL);
+	if (ci->texts || ci->have_source) {
+		if (r)
+			P.Py_DecRef(r);
+		return ci->texts != NULL;
+	}
+	ci->have_source = true;
 	if (!r)
 		return false;
-	ci->filename = P.PyTuple_GetItem(r, 0);
-	ci->first = (int)P.PyLong_AsLong(P.PyTuple_GetItem(r, 1));
-	ci->texts = P.PyTuple_GetItem(r, 2);
-	P.Py_IncRef(ci->filename);
-	P.Py_IncRef(ci->texts);
-	P.Py_DecRef(r);
-	ci->nrows = (int)P.PyList_Size(ci->texts);
-	if (ci->nrows < 1) {
-		P.Py_DecRef(ci->texts);
-		ci->texts = NULL;
+	texts = P.PyTuple_GetItem(r, 2);
+	if (!texts || P.PyList_Size(texts) < 1) {
+		P.Py_DecRef(r);
 		return false;
 	}
+	ci->filename = P.PyTuple_GetItem(r, 0);
+	ci->first = (int)P.PyLong_AsLong(P.PyTuple_GetItem(r, 1));
+	ci->nrows = (int)P.PyList_Size(texts);
+	P.Py_IncRef(ci->filename);
+	P.Py_IncRef(texts);
+	ci->texts = texts;
+	P.Py_DecRef(r);
 	return true;
 }
 
@@ -482,7 +495,7 @@ static void report(struct attr_inv *v, bool unfinished)
 		sink.write = logging_write;
 		break;
 	case ATTR_OUT_FILE:
-		if (out_fd < 0 || out_pid != getpid()) {
+		if (out_pid != getpid()) {	/* a child of fork: its own file */
 			if (out_fd >= 0)
 				close(out_fd);
 			open_output();
@@ -707,6 +720,43 @@ static PyObject *mon_return(PyObject *self, PyObject *const *args, ssize_t n)
 	return mon_leave(false, args[0]);
 }
 
+/*
+ * A backward jump that stays on one line (a one-line loop, an inlined
+ * comprehension) is a new execution of that line for sys.settrace; LINE
+ * does not fire for it.  Forward jumps are disabled where they are.
+ */
+static PyObject *mon_jump(PyObject *self, PyObject *const *args, ssize_t n)
+{
+	struct attr_inv *top = attr_me.top;
+	long from = P.PyLong_AsLong(args[1]) / 2, to = P.PyLong_AsLong(args[2]) / 2;
+	struct code_info *ci;
+
+	(void)self;
+	(void)n;
+	if (to > from) {
+		P.Py_IncRef(disable);
+		return disable;
+	}
+	if (!top || top->ci->code != args[0] || top->frame != current_frame())
+		return none();
+	ci = top->ci;
+	attr_me.busy++;
+	if (!ci->offset_lines) {
+		ci->offset_lines = boot_call("offset_lines", "(O)", ci->code, NULL);
+		P.PyErr_Clear();
+	}
+	if (ci->offset_lines && from < P.PyList_Size(ci->offset_lines)) {
+		long lf = P.PyLong_AsLong(P.PyList_GetItem(ci->offset_lines, from));
+		long lt = P.PyLong_AsLong(P.PyList_GetItem(ci->offset_lines, to));
+
+		if (lf == lt && lt > 0)
+			line(top, (int)lt);
+	}
+	P.PyErr_Clear();
+	attr_me.busy--;
+	return none();
+}
+
 static PyObject *mon_line(PyObject *self, PyObject *const *args, ssize_t n)
 {
 	struct attr_inv *top = attr_me.top;
@@ -761,6 +811,7 @@ static struct attr_py_method methods[] = {
 	{ "mon_return", (PyCFunction)(void (*)(void))mon_return, 0x80, NULL },
 	{ "mon_unwind", (PyCFunction)(void (*)(void))mon_return, 0x80, NULL },
 	{ "mon_line", (PyCFunction)(void (*)(void))mon_line, 0x80, NULL },
+	{ "mon_jump", (PyCFunction)(void (*)(void))mon_jump, 0x80, NULL },
 };
 
 static PyObject *method(const char *name)
@@ -817,10 +868,11 @@ static bool install(void)
 	if (P.minor >= 12) {
 		PyObject *f = P.PyDict_GetItemString(boot, "monitor");
 
-		r = f ? P.PyObject_CallFunction(f, "OOOOOOO", method("mon_start"),
+		r = f ? P.PyObject_CallFunction(f, "OOOOOOOO", method("mon_start"),
 						method("mon_resume"), method("mon_throw"),
 						method("mon_yield"), method("mon_return"),
-						method("mon_unwind"), method("mon_line")) :
+						method("mon_unwind"), method("mon_line"),
+						method("mon_jump")) :
 			NULL;
 		if (!r || r == P.none) {
 			out_notice("cannot use sys.monitoring (no free tool id); no line reports");

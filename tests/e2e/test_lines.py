@@ -1,0 +1,756 @@
+"""Line attribution end to end: memory_profiler-style reports for selected
+functions, on every interpreter (issue 4's acceptance list).
+
+Each test runs small programs from progs/ with and without the library and
+checks the reports memline writes: which rows carry which bytes, the
+Occurrences column against sys.settrace, async and threads, every sink and
+setting, and that the program itself behaves exactly as without memline.
+"""
+import json
+import os
+import re
+import stat
+
+import pytest
+
+from conftest import interpreters, run
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROGS = os.path.join(HERE, "progs")
+MIB = 1048576
+SMALL = 64 * 1024                  # "nothing happened on this row"
+PREFIX = "memory_profiler_logs: "
+HEADER = "Line #    Mem usage    Increment  Occurrences   Line Contents"
+RULE = "=" * len(HEADER)
+UNFINISHED = " (unfinished: still running at exit)"
+
+PYS = interpreters()
+
+
+def pyid(py):
+    m = re.search(r"versions/(\d+\.\d+)", py)
+    return "py" + m.group(1) if m else "system-" + os.path.basename(py)
+
+
+per_interpreter = pytest.mark.parametrize("py", PYS, ids=[pyid(p) for p in PYS])
+
+
+# ---- running programs ----
+
+class Result:
+    def __init__(self, cp):
+        self.returncode = cp.returncode
+        self.out = cp.stdout.decode()
+        self.err = cp.stderr.decode()
+
+    def __repr__(self):
+        return "rc=%r\n--- stdout\n%s\n--- stderr\n%s" % (self.returncode, self.out, self.err)
+
+
+def prog(name):
+    return os.path.join(PROGS, name)
+
+
+def bare(py, name, args=(), env=None):
+    return Result(run([py, prog(name), *args], env_extra=env))
+
+
+def memline(py, name, functions, args=(), env=None):
+    extra = {"MEMLINE_FUNCTIONS": functions} if functions is not None else {}
+    extra.update(env or {})
+    return Result(run([py, prog(name), *args], preload=True, env_extra=extra))
+
+
+def markers(name):
+    """marker -> line number, from the '# L:marker' comments of a program."""
+    out = {}
+    with open(prog(name)) as f:
+        for n, line in enumerate(f, 1):
+            m = re.search(r"# L:(\w+)\s*$", line)
+            if m:
+                out[m.group(1)] = n
+    return out
+
+
+def notices(err):
+    return [l for l in err.splitlines() if l.startswith("memline: ")]
+
+
+def json_line(out):
+    return next(json.loads(l) for l in out.splitlines() if l.startswith("{"))
+
+
+# ---- parsing reports ----
+
+ROW_TEMPLATE = "{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}"
+RAN_RE = re.compile(r"^ *(\d+) +(-?\d+(?:\.\d+)?) MiB +(-?\d+(?:\.\d+)?) MiB +(\d+)   (.*)$")
+IDLE_RE = re.compile(r"^([ \d]{5}\d) {41}(.*)$")
+
+
+def mib_cell(value, precision):
+    return "{:{w}.{p}f} MiB".format(value, w=precision + 4, p=precision)
+
+
+class Report:
+    def __init__(self, filename, unfinished, rows, first, precision):
+        self.filename = filename
+        self.unfinished = unfinished
+        self.rows = rows          # lineno -> (mem_mib, inc_mib, occ, text); None cells if idle
+        self.first = first
+        self.precision = precision
+
+    @property
+    def name(self):
+        for lineno in sorted(self.rows):          # past any decorator
+            m = re.search(r"def (\w+)", self.rows[lineno][3])
+            if m:
+                return m.group(1)
+        return None
+
+    def inc(self, lineno):
+        return self.rows[lineno][1]
+
+    def occ(self, lineno):
+        return self.rows[lineno][2]
+
+    def __repr__(self):
+        return "Report(%s, %r)" % (self.filename, self.rows)
+
+
+def parse_reports(text, prefix="", increments_only=False, with_spans=False):
+    """Every report in text, as Report objects.  Checks the layout strictly:
+    each row must be exactly what memory_profiler's template makes of the
+    values it shows, at one precision throughout the report."""
+    lines = text.split("\n")
+    reports, spans = [], []
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith(prefix + "Filename: "):
+            i += 1
+            continue
+        start = i
+        filename = lines[i][len(prefix) + len("Filename: "):]
+        unfinished = filename.endswith(UNFINISHED)
+        if unfinished:
+            filename = filename[:-len(UNFINISHED)]
+        i += 1
+        if not increments_only:
+            assert lines[i] == "", lines[start:i + 3]
+            i += 1
+        assert lines[i] == prefix + HEADER, lines[start:i + 3]
+        i += 1
+        if not increments_only:
+            assert lines[i] == prefix + RULE, lines[start:i + 3]
+            i += 1
+        rows, first, precision = {}, None, None
+        while i < len(lines) and lines[i].startswith(prefix) and lines[i] != "":
+            body = lines[i][len(prefix):]
+            m = RAN_RE.match(body)
+            if m:
+                lineno, mem, inc, occ, src = m.groups()
+                p = len(mem.split(".")[1]) if "." in mem else 0
+                if precision is None:
+                    precision = p
+                assert p == precision, body
+                expect = ROW_TEMPLATE.format(int(lineno), mib_cell(float(mem), p),
+                                             mib_cell(float(inc), p), int(occ), src)
+                assert body == expect, "layout:\n%r\n%r" % (body, expect)
+                rows[int(lineno)] = (float(mem), float(inc), int(occ), src)
+            else:
+                m = IDLE_RE.match(body)
+                if not m:
+                    break
+                lineno, src = m.groups()
+                rows[int(lineno)] = (None, None, None, src)
+            if first is None:
+                first = int(lineno)
+            i += 1
+        linenos = sorted(rows)
+        if not increments_only:
+            assert linenos == list(range(linenos[0], linenos[-1] + 1)), linenos
+            assert lines[i:i + 2] == ["", ""], lines[i - 1:i + 3]
+            i += 2
+        reports.append(Report(filename, unfinished, rows, first, precision))
+        spans.append((start, i))
+    if with_spans:
+        return reports, spans, lines
+    return reports
+
+
+def strip_reports(text, prefix=""):
+    """text without memline's report blocks (which must be well formed)."""
+    _, spans, lines = parse_reports(text, prefix, with_spans=True)
+    keep = []
+    for n, line in enumerate(lines):
+        if not any(a <= n < b for a, b in spans):
+            keep.append(line)
+    return "\n".join(keep)
+
+
+# ---- checks on byte counts ----
+
+def near(inc_mib, true_bytes, precision=3):
+    """The row's increment is the true size within max(1 %, 64 KiB), plus
+    the rounding of the printed value."""
+    tol = max(0.01 * abs(true_bytes), SMALL) + 0.5 * 10 ** -precision * MIB
+    return abs(inc_mib * MIB - true_bytes) <= tol
+
+
+def small(inc_mib):
+    return inc_mib is None or abs(inc_mib) * MIB < SMALL
+
+
+def check_rows(report, expected, lines_named):
+    """expected: marker -> true bytes on that line; every other row small."""
+    wanted = {lines_named[k]: v for k, v in expected.items()}
+    problems = []
+    for lineno, (mem, inc, occ, src) in sorted(report.rows.items()):
+        if lineno in wanted:
+            if inc is None or not near(inc, wanted[lineno], report.precision):
+                problems.append("line %d: %r MiB, expected %d bytes (%.3f MiB): %s"
+                                % (lineno, inc, wanted[lineno], wanted[lineno] / MIB, src))
+        elif not small(inc):
+            problems.append("line %d: %r MiB, expected < 64 KiB: %s" % (lineno, inc, src))
+    assert not problems, "\n".join(problems)
+
+
+P3 = {"MEMLINE_PRECISION": "3", "MEMLINE_FORMAT": "%(message)s"}
+
+
+# ---- 1. known sizes on known lines ----
+
+@per_interpreter
+def test_known_sizes_land_on_their_lines(py):
+    plain = bare(py, "sizes.py")
+    r = memline(py, "sizes.py", "work", env=P3)
+    assert r.returncode == 0, r
+    assert r.out == plain.out                       # return values intact
+    true = json_line(r.out)
+    (rep,) = parse_reports(r.err)
+    assert rep.filename == prog("sizes.py")
+    assert rep.precision == 3
+    names = markers("sizes.py")
+    check_rows(rep, true, names)
+    # the def row: usage at entry, nothing gained, once
+    mem0, inc0, occ0, text0 = rep.rows[rep.first]
+    assert text0 == "def work():" and inc0 == 0.0 and occ0 == 1
+    # Mem usage: after each straight-line row, the usage before it plus its increment
+    prev = mem0
+    for lineno in sorted(rep.rows)[1:]:
+        mem, inc, occ, src = rep.rows[lineno]
+        if "# L:" in src:
+            assert occ == 1, (lineno, src)
+        assert abs(mem - (prev + inc)) * MIB < SMALL, (lineno, prev, mem, inc)
+        prev = mem
+    # the rows that free are negative
+    assert rep.inc(names["dela"]) < -47 and rep.inc(names["delr"]) < -19
+
+
+# ---- 2. callees, however deep ----
+
+@per_interpreter
+def test_callee_allocations_count_at_the_calling_line(py):
+    r = memline(py, "callee.py", "work", env=P3)
+    assert r.returncode == 0, r
+    assert r.out == bare(py, "callee.py").out
+    true = json_line(r.out)
+    (rep,) = parse_reports(r.err)
+    names = markers("callee.py")
+    # helper -> helper2 -> helper3 -> bytearray: all on work's line; helper2's
+    # scratch buffer and transient()'s buffer come and go: net zero
+    check_rows(rep, {"deep": true["deep"], "comp": true["comp"]}, names)
+    assert small(rep.inc(names["transient"]))
+    assert rep.rows[names["transient"]][0] >= rep.rows[names["deep"]][0]
+    # exactly one report: callees are not selected
+    assert len(parse_reports(r.err)) == 1
+
+
+# ---- 3. Occurrences equal sys.settrace's line events ----
+
+OCC_FUNCS = ["loops", "early", "caught", "raising", "withs", "awiths", "comps", "gen",
+             "oneline", "decorated"]
+OCC_CALLS = {"loops": 1, "early": 3, "caught": 1, "raising": 2, "withs": 1, "awiths": 1,
+             "comps": 1, "gen": 1, "oneline": 1,
+             "decorated": 1}
+
+
+@per_interpreter
+def test_occurrences_match_settrace(py, tmp_path):
+    counts_path = str(tmp_path / "counts.json")
+    names = ",".join(OCC_FUNCS)
+    traced = Result(run([py, prog("settrace_count.py"), names, counts_path, prog("occ_cases.py")]))
+    assert traced.returncode == 0, traced
+    with open(counts_path) as f:
+        counts = {fn: {int(k): v for k, v in c.items()} for fn, c in json.load(f).items()}
+    r = memline(py, "occ_cases.py", names, env={"MEMLINE_FORMAT": "%(message)s"})
+    assert r.returncode == 0, r
+    assert r.out == traced.out
+    reports = parse_reports(r.err)
+    assert not notices(r.err)
+    by_name = {}
+    for rep in reports:
+        by_name.setdefault(rep.name, []).append(rep)
+    assert {k: len(v) for k, v in by_name.items()} == OCC_CALLS
+    problems = []
+    for fn, reps in sorted(by_name.items()):
+        first = reps[0].first
+        want = counts[fn]
+        for lineno in sorted(reps[0].rows):
+            got = [rep.occ(lineno) for rep in reps]
+            if lineno == first and lineno not in want:
+                if got != [1] * len(reps):
+                    problems.append("%s def row %d: %r, expected 1 per call" % (fn, lineno, got))
+                continue
+            total = sum(g or 0 for g in got)
+            if want.get(lineno, 0) == 0:
+                if any(g is not None for g in got):
+                    problems.append("%s line %d: %r, expected empty (settrace: none): %s"
+                                    % (fn, lineno, got, reps[0].rows[lineno][3]))
+            elif total != want[lineno]:
+                problems.append("%s line %d: memline %d (%r), settrace %d: %s"
+                                % (fn, lineno, total, got, want[lineno],
+                                   reps[0].rows[lineno][3]))
+        stray = set(want) - set(reps[0].rows)
+        if stray:
+            problems.append("%s: settrace lines %r outside the report" % (fn, sorted(stray)))
+    assert not problems, "\n".join(problems)
+
+
+# ---- 4. async ----
+
+def async_reports(py, mode):
+    env = dict(P3)
+    if mode:
+        env["MEMLINE_ASYNC"] = mode
+    r = memline(py, "async_hog.py", "work", env=env)
+    assert r.returncode == 0, r
+    assert r.out.splitlines()[-1] == "[(0, 15000000), (2, 15000000), (4, 15000000)]"
+    assert not notices(r.err)
+    return r, parse_reports(r.err), json_line(r.out)["hog"]
+
+
+@per_interpreter
+def test_async_other_tasks_bytes_stay_out(py):
+    r, reports, hog = async_reports(py, None)
+    names = markers("async_hog.py")
+    assert len(reports) == 3, r
+    assert all(h >= 20_000_000 for h in hog), hog     # the hog ran while work slept
+    for rep in reports:
+        assert rep.rows[rep.first][3] == "async def work(n):"
+        check_rows(rep, {"a": 10_000_057, "b": 5_000_057}, names)
+        assert rep.occ(names["a"]) == 1 and rep.occ(names["b"]) == 1
+
+
+@per_interpreter
+def test_async_thread_mode_counts_the_wait(py):
+    r, reports, hog = async_reports(py, "thread")
+    names = markers("async_hog.py")
+    assert len(reports) == 3, r
+    for rep, during in zip(reports, hog):
+        check_rows(rep, {"a": 10_000_057, "b": 5_000_057, "await": during}, names)
+
+
+# ---- 5. threads ----
+
+@per_interpreter
+def test_threads_no_cross_talk(py):
+    r = memline(py, "threads_cross.py", "work", env=P3)
+    assert r.returncode == 0, r
+    assert r.out == "{'work': 13000000}\n"
+    (rep,) = parse_reports(r.err)
+    check_rows(rep, {"a": 10_000_033, "c": 3_000_057}, markers("threads_cross.py"))
+
+
+@per_interpreter
+@pytest.mark.parametrize("warm", [False, True], ids=["first-calls", "after-a-call"])
+def test_same_function_in_two_threads(py, warm):
+    # first-calls: both threads make the function's very first calls at once;
+    # after-a-call: the main thread called it once before (a third report)
+    r = memline(py, "threads_same.py", "work", ["warm"] if warm else [], env=P3)
+    assert r.returncode == 0, r
+    assert r.out == "[('one', 13000000), ('two', 27000000)]\n"
+    reports = parse_reports(r.err)
+    if warm:
+        assert len(reports) == 3, r
+        assert reports[0].inc(markers("threads_same.py")["a"]) < 0.01
+        reports = reports[1:]
+    assert len(reports) == 2, r
+    names = markers("threads_same.py")
+    reports.sort(key=lambda rep: rep.inc(names["a"]))
+    check_rows(reports[0], {"a": 10_000_033, "b": 3_000_057}, names)
+    check_rows(reports[1], {"a": 20_000_033, "b": 7_000_057}, names)
+
+
+# ---- 6. sinks and settings ----
+
+def simple_expected(py):
+    plain = bare(py, "simple.py")
+    assert plain.returncode == 0 and plain.err == "", plain
+    return plain
+
+
+def mask_pid(out):
+    return re.sub(r"^pid \d+$", "pid N", out, flags=re.M)
+
+
+def pid_of(out):
+    return int(re.search(r"^pid (\d+)$", out, re.M).group(1))
+
+
+def check_simple_report(rep):
+    assert rep.filename == prog("simple.py")
+    assert rep.first == 17 and sorted(rep.rows) == list(range(17, 25))
+    assert rep.rows[17][2:] == (1, "def work(n):")
+    assert rep.rows[20] == (None, None, None, "")          # the blank line never runs
+    assert near(rep.inc(19), 3_000_057, rep.precision)
+    assert near(rep.inc(23), -3_000_057, rep.precision)
+    assert [rep.occ(n) for n in (18, 19, 21, 22, 23, 24)] == [1, 1, 5, 4, 1, 1]
+
+
+@per_interpreter
+def test_sink_stderr_default(py):
+    plain = simple_expected(py)
+    r = memline(py, "simple.py", "work")
+    assert r.returncode == 0, r
+    assert mask_pid(r.out) == mask_pid(plain.out)
+    (rep,) = parse_reports(r.err, PREFIX)
+    check_simple_report(rep)
+    # every line is the report's: prefixed, or one of its blank lines
+    for line in r.err.splitlines():
+        assert line == "" or line.startswith(PREFIX), line
+    assert strip_reports(r.err, PREFIX) == ""
+
+
+@per_interpreter
+def test_sink_stdout_in_order(py):
+    plain = simple_expected(py)
+    r = memline(py, "simple.py", "work", env={"MEMLINE_OUTPUT": "stdout"})
+    assert r.returncode == 0 and r.err == "", r
+    (rep,) = parse_reports(r.out, PREFIX)
+    check_simple_report(rep)
+    assert mask_pid(strip_reports(r.out, PREFIX)) == mask_pid(plain.out)
+    # the program's own lines before the report came out before it
+    out = r.out.splitlines()
+    assert out[1] == "before" and out[2] == PREFIX + "Filename: " + prog("simple.py")
+    assert out[-2:] == ["result 6", "after"]
+
+
+@per_interpreter
+def test_sink_file_with_pid(py, tmp_path):
+    plain = simple_expected(py)
+    r = memline(py, "simple.py", "work",
+                env={"MEMLINE_OUTPUT": "file:%s/ml-%%p.log" % tmp_path})
+    assert r.returncode == 0 and r.err == "", r
+    assert mask_pid(r.out) == mask_pid(plain.out)
+    path = tmp_path / ("ml-%d.log" % pid_of(r.out))
+    assert os.listdir(tmp_path) == [path.name]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    text = path.read_text()
+    (rep,) = parse_reports(text, PREFIX)
+    check_simple_report(rep)
+    assert strip_reports(text, PREFIX) == ""
+
+
+@per_interpreter
+@pytest.mark.parametrize("logger", [None, "custom.logger"])
+def test_sink_logging(py, logger):
+    env = {"MEMLINE_OUTPUT": "logging", "WITH_LOGGING": "1"}
+    name = logger or "memory_profiler_logs"
+    if logger:
+        env["MEMLINE_LOGGER"] = logger
+    r = memline(py, "simple.py", "work", env=env)
+    assert r.returncode == 0 and r.err == "", r
+    logs = [l.split("|", 3) for l in r.out.splitlines() if l.startswith("LOG|")]
+    assert logs
+    for _, lname, level, message in logs:
+        assert lname == name and level == "INFO"
+        assert message.startswith(name + ": "), message
+    messages = [m[len(name) + 2:] for _, _, _, m in logs]
+    # every non-blank report line is one record
+    assert messages[:3] == ["Filename: " + prog("simple.py"), HEADER, RULE]
+    (rep,) = parse_reports("\n".join(messages[:1] + [""] + messages[1:] + ["", ""]))
+    check_simple_report(rep)
+    assert len(messages) == 3 + len(rep.rows)
+    other = [l for l in r.out.splitlines() if not l.startswith("LOG|")]
+    assert mask_pid("\n".join(other) + "\n") == mask_pid(bare(py, "simple.py", env=env).out)
+
+
+@per_interpreter
+def test_sink_logging_without_handler_is_silent(py):
+    plain = simple_expected(py)
+    r = memline(py, "simple.py", "work", env={"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0 and r.err == "", r
+    assert mask_pid(r.out) == mask_pid(plain.out)
+
+
+@per_interpreter
+def test_increments_only_exact_lines(py):
+    r = memline(py, "simple.py", "work",
+                env={"MEMLINE_INCREMENTS_ONLY": "1", "MEMLINE_FORMAT": "%(message)s"})
+    assert r.returncode == 0, r
+    lines = r.err.split("\n")
+    assert lines[-1] == ""
+    lines = lines[:-1]
+    assert len(lines) == 3, lines
+    m = re.match(r"^ +19 +(\d+\.\d MiB) ", lines[2])
+    assert m, lines[2]
+    assert lines == [
+        "Filename: " + prog("simple.py"),
+        HEADER,
+        ROW_TEMPLATE.format(19, m.group(1), "2.9 MiB", 1, "    a = bytearray(3_000_000)"),
+    ]
+
+
+@per_interpreter
+@pytest.mark.parametrize("precision", [0, 3, 9])
+def test_precision(py, precision):
+    r = memline(py, "simple.py", "work",
+                env={"MEMLINE_PRECISION": str(precision), "MEMLINE_FORMAT": "%(message)s"})
+    assert r.returncode == 0 and not notices(r.err), r
+    (rep,) = parse_reports(r.err)       # checks every cell against '{:w.pf} MiB'
+    assert rep.precision == precision
+    check_simple_report(rep)
+    row = [l for l in r.err.splitlines() if "bytearray(3_000_000)" in l][0]
+    cells = re.findall(r"-?\d+(?:\.\d+)? MiB", row)
+    # malloc_usable_size of the 3,000,057-byte buffer: a page-rounded mapping
+    true = float(cells[1].split()[0]) * MIB
+    assert abs(true - 3_000_057) <= 0.5 * 10 ** -precision * MIB + 8192, row
+    if precision == 0:
+        # '{:4.0f} MiB' right-aligned in 12 columns
+        assert re.match(r"^ +\d+ MiB$", row[7:19]) and row[19:32] == "        3 MiB", row
+    if precision == 3:
+        # '{:7.3f} MiB' right-aligned in 12 columns, as memory_profiler
+        assert re.match(r"^ +\d+\.\d{3} MiB$", row[7:19]), row
+        assert re.match(r"^    2\.86\d MiB$", row[19:32]), row
+    if precision == 9:
+        # '{:13.9f} MiB' (17 characters) is wider than the 12 columns: no more padding
+        assert re.match(r"^ +\d+\.\d{9} MiB$", row[7:24]), row
+        assert re.match(r"^   2\.86\d{7} MiB  {10}1   ", row[24:]), row
+
+
+@per_interpreter
+@pytest.mark.parametrize("fmt", ["%(message)s", "%(levelname)s %(name)s %(process)d: %(message)s",
+                                 "[%(asctime)s] 100%% %(message)s"])
+def test_format_variants(py, fmt):
+    r = memline(py, "simple.py", "work", env={"MEMLINE_FORMAT": fmt})
+    assert r.returncode == 0 and not notices(r.err), r
+    pid = pid_of(r.out)
+    if fmt == "%(message)s":
+        prefix = ""
+    elif fmt.startswith("%(levelname)s"):
+        prefix = "INFO memory_profiler_logs %d: " % pid
+    else:
+        m = re.match(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] 100% ", r.err)
+        assert m, r.err[:200]
+        prefix = m.group(0)
+        # one timestamp per line, not the same prefix necessarily: normalise
+        r.err = re.sub(r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] 100% ", prefix,
+                       r.err, flags=re.M)
+    (rep,) = parse_reports(r.err, prefix)
+    check_simple_report(rep)
+    assert strip_reports(r.err, prefix) == ""
+
+
+MALFORMED = [
+    ("MEMLINE_OUTPUT", "bogus"),
+    ("MEMLINE_PRECISION", "x"),
+    ("MEMLINE_PRECISION", "42"),
+    ("MEMLINE_ASYNC", "bogus"),
+    ("MEMLINE_INCREMENTS_ONLY", "yes"),
+    ("MEMLINE_FORMAT", "%(foo)s %(message)s"),
+    ("MEMLINE_FUNCTIONS", ",,"),
+]
+
+
+@per_interpreter
+@pytest.mark.parametrize("var,value", MALFORMED, ids=["%s=%s" % m for m in MALFORMED])
+def test_malformed_setting(py, var, value):
+    plain = simple_expected(py)
+    env = {var: value}
+    r = memline(py, "simple.py", None if var == "MEMLINE_FUNCTIONS" else "work", env=env)
+    assert r.returncode == 0, r
+    assert mask_pid(r.out) == mask_pid(plain.out)
+    lines = notices(r.err)
+    assert len(lines) == 1, r.err
+    assert "%s=%s" % (var, value) in lines[0], lines[0]
+    rest = "\n".join(l for l in r.err.split("\n") if not l.startswith("memline: "))
+    if var == "MEMLINE_FUNCTIONS":
+        assert rest == ""
+        return
+    # the rest falls back to the defaults: one full report, precision 1, prefixed
+    (rep,) = parse_reports(rest, PREFIX)
+    assert rep.precision == 1
+    check_simple_report(rep)
+    assert strip_reports(rest, PREFIX) == ""
+
+
+@per_interpreter
+def test_empty_format_keeps_the_report(py):
+    # an empty MEMLINE_FORMAT must not blank every line: either logging's
+    # meaning of an empty format (%(message)s), or one notice and the default
+    r = memline(py, "simple.py", "work", env={"MEMLINE_FORMAT": ""})
+    assert r.returncode == 0, r
+    lines = notices(r.err)
+    rest = "\n".join(l for l in r.err.split("\n") if not l.startswith("memline: "))
+    reports = parse_reports(rest, PREFIX if lines else "")
+    assert len(reports) == 1 and len(lines) <= 1, r
+    check_simple_report(reports[0])
+
+
+@per_interpreter
+def test_unwritable_output_file(py):
+    plain = simple_expected(py)
+    r = memline(py, "simple.py", "work", env={"MEMLINE_OUTPUT": "file:/nonexistent/dir/x.log"})
+    assert r.returncode == 0, r
+    assert mask_pid(r.out) == mask_pid(plain.out)
+    lines = notices(r.err)
+    assert len(lines) == 1, r.err
+    assert "/nonexistent/dir/x.log" in lines[0] and "MEMLINE_OUTPUT" in lines[0]
+    # the report still comes out, on stderr
+    rest = "\n".join(l for l in r.err.split("\n") if not l.startswith("memline: "))
+    (rep,) = parse_reports(rest, PREFIX)
+    check_simple_report(rep)
+
+
+@per_interpreter
+def test_unmatched_selector_named_at_exit(py):
+    r = memline(py, "simple.py", "work,nosuch, Nope.method")
+    assert r.returncode == 0, r
+    assert notices(r.err) == [
+        "memline: MEMLINE_FUNCTIONS: nosuch matched no function that ran",
+        "memline: MEMLINE_FUNCTIONS: Nope.method matched no function that ran",
+    ]
+    assert len(parse_reports(r.err, PREFIX)) == 1
+
+
+GOLDEN = """\
+Filename: {path}
+
+Line #    Mem usage    Increment  Occurrences   Line Contents
+=============================================================
+    17      X.X MiB      X.X MiB           1   def work(n):
+    18      X.X MiB      X.X MiB           1       total = 0
+    19      X.X MiB      X.X MiB           1       a = bytearray(3_000_000)
+{idle20}
+    21      X.X MiB      X.X MiB           5       for i in range(n):
+    22      X.X MiB      X.X MiB           4           total += i
+    23      X.X MiB      X.X MiB           1       del a
+    24      X.X MiB      X.X MiB           1       return total
+
+
+"""
+
+
+@per_interpreter
+def test_golden_layout(py):
+    r = memline(py, "simple.py", "work", env={"MEMLINE_FORMAT": "%(message)s"})
+    assert r.returncode == 0, r
+    masked = re.sub(r"-?\d+\.\d MiB", lambda m: "X.X MiB".rjust(len(m.group(0))), r.err)
+    # a line that never ran: the number, then empty cells padded to the text column
+    assert masked == GOLDEN.format(path=prog("simple.py"), idle20="    20" + " " * 41)
+
+
+# ---- 7. the program is untouched ----
+
+@per_interpreter
+@pytest.mark.parametrize("mode,code", [("exit", 3), ("uncaught", 1), ("chained", 1)])
+def test_program_output_and_status_untouched(py, mode, code):
+    plain = bare(py, "exits.py", [mode])
+    r = memline(py, "exits.py", "work", [mode])
+    assert plain.returncode == code
+    assert r.returncode == plain.returncode
+    assert r.out == plain.out
+    reports = parse_reports(r.err, PREFIX)
+    assert len(reports) == 2, r                    # work("ok") and the one that raised
+    assert strip_reports(r.err, PREFIX) == plain.err
+    if mode != "exit":
+        assert "Traceback (most recent call last):" in plain.err
+
+
+# ---- 8. recursion and generators ----
+
+@per_interpreter
+def test_recursion_reports_outermost_once(py):
+    r = memline(py, "recursion.py", "rec", env=P3)
+    assert r.returncode == 0, r
+    assert r.out == bare(py, "recursion.py").out
+    assert r.out.splitlines()[0] == "5 5000000"
+    (rep,) = parse_reports(r.err)
+    names = markers("recursion.py")
+    check_rows(rep, {"keep": 1_000_033, "rec": 4 * 1_000_033}, names)
+    assert rep.occ(names["keep"]) == 1 and rep.occ(names["rec"]) == 1
+    assert rep.rows[names["base"]][2] is None      # only the innermost call ran it
+
+
+@per_interpreter
+def test_generator_reports_once_when_exhausted(py):
+    r = memline(py, "recursion.py", "gen", env=P3)
+    assert r.returncode == 0, r
+    assert r.out == bare(py, "recursion.py").out
+    assert r.out.splitlines()[1] == "[100000, 200000, 300000, 2000033]"
+    (rep,) = parse_reports(r.err)
+    names = markers("recursion.py")
+    check_rows(rep, {"tail": 2_000_033}, names)
+    assert rep.occ(names["yield"]) == 3 and rep.occ(names["tail"]) == 1
+    assert rep.occ(names["last"]) == 1
+
+
+@per_interpreter
+def test_generator_closed_early_reports_when_closed(py, request):
+    # a generator left by break, dropped, or closed finishes then and there
+    if "3.13" in py:
+        # Known bug, kept visible: 3.13's gen.close() fast path clears the
+        # frame without PY_THROW/PY_UNWIND, so memline sees no end and
+        # reports the invocation as unfinished at exit.
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="3.13 gen.close() fast path sends no monitoring event"))
+    r = memline(py, "genclose.py", "gen", env={"MEMLINE_OUTPUT": "stdout"})
+    assert r.returncode == 0 and r.err == "", r
+    assert strip_reports(r.out, PREFIX) == bare(py, "genclose.py").out
+    out = r.out.splitlines()
+    reports, spans, _ = parse_reports(r.out, PREFIX, with_spans=True)
+    assert [rep.unfinished for rep in reports] == [False, False, False], r.out
+    # each report came out before the line the program printed next
+    for (start, end), after in zip(spans, ("after break", "after del", "after close")):
+        assert out[end] == after, (out[end], after)
+    assert [reports[0].occ(n) for n in (7, 8)] == [3, 3]
+    assert [reports[1].occ(n) for n in (7, 8)] == [1, 1]
+
+
+# ---- selectors ----
+
+SELECTOR_CASES = [
+    ("method", [5, 15, 19, 39]),
+    ("Alpha.method", [5]),
+    ("Alpha.*", [5, 9]),
+    ("__main__:Beta.method", [15]),
+    ("work_*", [29, 33]),
+    ("*/progs/select_cases.py:work_one", [29]),
+    ("othermod:work_one", []),
+]
+
+
+@per_interpreter
+@pytest.mark.parametrize("spec,firsts", SELECTOR_CASES, ids=[c[0] for c in SELECTOR_CASES])
+def test_selectors(py, spec, firsts):
+    r = memline(py, "select_cases.py", spec, env={"MEMLINE_FORMAT": "%(message)s"})
+    assert r.returncode == 0, r
+    assert r.out == "3 1 2 3 4 5 6 7\n"
+    reports = parse_reports(r.err)
+    assert sorted(rep.first for rep in reports) == firsts
+    if not firsts:
+        assert notices(r.err) == ["memline: MEMLINE_FUNCTIONS: %s matched no function that ran"
+                                  % spec]
+    else:
+        assert not notices(r.err)
+
+
+@per_interpreter
+@pytest.mark.parametrize("spec,first", [("__main__:outer.<locals>.inner", 24),
+                                        ("Outer.Inner.method", 39)],
+                         ids=["nested-function", "nested-class"])
+def test_selector_nested_qualname(py, spec, first):
+    r = memline(py, "select_cases.py", spec, env={"MEMLINE_FORMAT": "%(message)s"})
+    assert r.returncode == 0, r
+    assert [rep.first for rep in parse_reports(r.err)] == [first]
+    assert not notices(r.err)
