@@ -74,6 +74,10 @@ enum {
 	X(PyFrameObject *, PyEval_GetFrame, (void), 1)                          \
 	X(void, PyEval_SetProfile, (Py_tracefunc, PyObject *), 1)               \
 	X(void, PyEval_SetTrace, (Py_tracefunc, PyObject *), 1)                 \
+	X(void *, _PyInterpreterState_Get, (void), 0)                           \
+	X(void *, _PyInterpreterState_GetEvalFrameFunc, (void *), 0)            \
+	X(void, _PyInterpreterState_SetEvalFrameFunc, (void *, void *), 0)      \
+	X(PyObject *, _PyEval_EvalFrameDefault, (), 0)                          \
 	X(int, PyGILState_Ensure, (void), 1)                                    \
 	X(void, PyGILState_Release, (int), 1)
 

@@ -5,14 +5,20 @@
  * held, from CPython's callbacks, except attr_lines_waiting() and
  * attr_python_poll(), which run on the hook path.
  *
- * Back-ends:
+ * Back-ends, each noticing entries and exits of selected functions:
  *   3.12+   sys.monitoring: PY_START globally (DISABLE for every code
- *           object that is not selected), PY_UNWIND globally, and LINE,
- *           PY_RETURN, PY_YIELD, PY_RESUME, PY_THROW on selected code only.
- *   3.8-11  a C profile function (call/return) in every thread, and a C
- *           trace function for line events only while a selected
- *           invocation runs on the thread.
+ *           object that is not selected), PY_UNWIND and PY_THROW globally,
+ *           and LINE, JUMP, PY_RETURN, PY_YIELD, PY_RESUME on selected code.
+ *   3.8-10  a PEP 523 frame-evaluation function (per interpreter, so every
+ *           thread) that compares the frame's code with the selected ones
+ *           and chains to the one it replaced.
+ *   3.11    a C profile function (call/return) in every thread started by
+ *           threading: a PEP 523 hook there switches off the specialising
+ *           interpreter's inlined calls for the whole process.
+ * Before 3.12 line events come from a C trace function that is on only
+ * while a selected invocation runs on the thread.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -613,6 +619,111 @@ static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg
 	return 0;
 }
 
+/* ---- 3.8-3.10: the PEP 523 frame-evaluation function ---- */
+
+typedef void *(*PyThreadState_Get_fn)(void);
+
+/* PyFrameObject offsets, checked against each version's headers. */
+#define F_GLOBALS 48
+static size_t f_lasti_off;	/* 104 on 3.8/3.9, 96 on 3.10 */
+
+typedef PyObject *(*eval38_fn)(PyFrameObject *, int);
+typedef PyObject *(*eval39_fn)(void *, PyFrameObject *, int);
+static void *prev_eval;		/* the evaluation function we replaced */
+static void *interp;
+static void **eval_slot;	/* 3.8: the interpreter's eval_frame field */
+
+static bool frame_suspended(PyFrameObject *frame)
+{
+	const char *f = (const char *)frame;
+
+	if (P.minor <= 9)	/* f_stacktop is kept while suspended */
+		return *(PyObject *const *)(f + 72) != NULL;
+	return *(const signed char *)(f + 108) == -1;	/* f_state == FRAME_SUSPENDED */
+}
+
+static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
+			       struct code_info *ci)
+{
+	struct saved_error e;
+	struct attr_inv *top;
+	PyObject *r;
+
+	enter(&e);
+	if (*(const int *)((const char *)frame + f_lasti_off) < 0)
+		start(ci, (PyObject *)frame);
+	else
+		resume((PyObject *)frame);
+	leave(&e);
+	r = P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
+			   ((eval39_fn)prev_eval)(ts, frame, throwflag);
+	top = attr_me.top;
+	if (top && top->frame == (PyObject *)frame) {
+		enter(&e);	/* keeps the exception r == NULL carries */
+		if (r && ci->generator && frame_suspended(frame))
+			suspend(top);
+		else
+			finish(top);
+		leave(&e);
+	}
+	return r;
+}
+
+static PyObject *eval_frame(void *ts, PyFrameObject *frame, int throwflag)
+{
+	PyObject *code = frame_code(frame);
+	struct code_info *ci = code_cached(code);
+
+	if (__builtin_expect(ci == NULL, 0) && !attr_me.busy) {
+		struct saved_error e;
+
+		enter(&e);
+		ci = code_lookup(code, *(PyObject **)((char *)frame + F_GLOBALS));
+		leave(&e);
+	}
+	if (ci && ci->selected)
+		return eval_selected(ts, frame, throwflag, ci);
+	if (P.minor == 8)
+		return ((eval38_fn)prev_eval)(frame, throwflag);
+	return ((eval39_fn)prev_eval)(ts, frame, throwflag);
+}
+
+static PyObject *eval_frame38(PyFrameObject *frame, int throwflag)
+{
+	return eval_frame(NULL, frame, throwflag);
+}
+
+static bool install_eval_frame(void)
+{
+	void *dflt = (void *)P._PyEval_EvalFrameDefault;
+
+	f_lasti_off = P.minor <= 9 ? 104 : 96;
+	if (P.minor >= 9) {
+		PyThreadState_Get_fn get = (PyThreadState_Get_fn)dlsym(RTLD_DEFAULT,
+									  "PyInterpreterState_Get");
+
+		interp = get ? get() : NULL;
+		if (!interp || !P._PyInterpreterState_SetEvalFrameFunc ||
+		    !P._PyInterpreterState_GetEvalFrameFunc)
+			return false;
+		prev_eval = P._PyInterpreterState_GetEvalFrameFunc(interp);
+		P._PyInterpreterState_SetEvalFrameFunc(interp, (void *)eval_frame);
+		return true;
+	}
+	/* 3.8 has no setter: find the field that holds the default function */
+	interp = P._PyInterpreterState_Get ? P._PyInterpreterState_Get() : NULL;
+	if (!interp || !dflt)
+		return false;
+	for (size_t i = 0; i < 1024 && !eval_slot; i++)
+		if (((void **)interp)[i] == dflt)
+			eval_slot = &((void **)interp)[i];
+	if (!eval_slot)
+		return false;
+	prev_eval = *eval_slot;
+	*eval_slot = (void *)eval_frame38;
+	return true;
+}
+
 static PyObject *py_thread_start(PyObject *self, PyObject *args)
 {
 	(void)self;
@@ -884,6 +995,11 @@ static bool install(void)
 		P.Py_IncRef(select_fn);
 		P.Py_IncRef(disable);
 		P.Py_DecRef(r);
+	} else if (P.minor <= 10) {
+		if (!install_eval_frame()) {
+			out_notice("cannot install a frame-evaluation hook; no line reports");
+			return false;
+		}
 	} else {
 		P.PyEval_SetProfile(profile_cb, NULL);
 		r = boot_call("follow_threads", "(O)", method("thread_start"), NULL);
