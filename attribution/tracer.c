@@ -1033,40 +1033,50 @@ static int setup(void *arg)
 	return 0;
 }
 
+/* "3.7.16" out of Py_GetVersion()'s "3.7.16 (default, ...". */
+static void short_version(char *buf, size_t cap)
+{
+	const char *(*get)(void) = (const char *(*)(void))dlsym(RTLD_DEFAULT, "Py_GetVersion");
+	const char *v = get ? get() : "unknown";
+	size_t n = strcspn(v, " ");
+
+	out_format(buf, cap, "%.*s", (int)n, v);
+}
+
 void attr_python_init(bool python)
 {
 	const char *missing = NULL;
+	const char *asked = getenv("MEMLINE_FUNCTIONS");
+	char version[32];
 
 	if (!python) {
 		atomic_store(&poll_state, 2);
 		return;
 	}
-	if (!attr_pyapi_resolve(&missing)) {
+	short_version(version, sizeof(version));
+	if (!attr_pyapi_resolve(&missing) || version[0] != '3' || version[1] != '.' ||
+	    atoi(version + 2) < 8 || atoi(version + 2) > 13) {
 		atomic_store(&poll_state, 2);
-		out_notice("this Python lacks %s; no line reports", missing);
+		/* only a user who asked for reports hears why there are none */
+		if (asked && *asked)
+			out_notice("Python %s is not supported (3.8 to 3.13 are); no line reports",
+				   version);
+		return;
 	}
+	P.minor = atoi(version + 2);
 }
 
 /* The hook path: one flag load once we are in. */
 void attr_python_poll(void)
 {
-	const char *version;
 	int expected = 0;
 
 	if (__builtin_expect(atomic_load_explicit(&poll_state, memory_order_relaxed) != 0, 1))
 		return;
-	if (!P.Py_IsInitialized || !P.Py_IsInitialized())
+	if (!P.minor || !P.Py_IsInitialized())
 		return;	/* not resolved yet (before our constructor), or not yet up */
 	if (!atomic_compare_exchange_strong(&poll_state, &expected, 1))
 		return;
-	version = P.Py_GetVersion();
-	if (version[0] != '3' || version[1] != '.' || atoi(version + 2) < 8 || atoi(version + 2) > 13) {
-		atomic_store(&poll_state, 2);
-		out_notice("Python %.10s is not supported (3.8 to 3.13 are); no line reports",
-			   version);
-		return;
-	}
-	P.minor = atoi(version + 2);
 	if (P.Py_AddPendingCall(setup, NULL) != 0)
 		out_notice("could not schedule set-up in the interpreter; no line reports");
 }
