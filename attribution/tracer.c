@@ -840,32 +840,38 @@ static PyObject *mon_jump(PyObject *self, PyObject *const *args, ssize_t n)
 {
 	struct attr_inv *top = attr_me.top;
 	long from = P.PyLong_AsLong(args[1]) / 2, to = P.PyLong_AsLong(args[2]) / 2;
-	struct code_info *ci;
+	struct code_info *ci = code_cached(args[0]);
+	long lf, lt;
 
 	(void)self;
 	(void)n;
-	if (to > from) {
-		P.Py_IncRef(disable);
-		return disable;
-	}
-	if (!top || top->ci->code != args[0] || top->frame != current_frame())
-		return none();
-	ci = top->ci;
-	attr_me.busy++;
+	if (to > from || !ci)
+		goto never_again;
 	if (!ci->offset_lines) {
+		attr_me.busy++;
 		ci->offset_lines = boot_call("offset_lines", "(O)", ci->code, NULL);
 		P.PyErr_Clear();
+		attr_me.busy--;
+		if (!ci->offset_lines)
+			goto never_again;
 	}
-	if (ci->offset_lines && from < P.PyList_Size(ci->offset_lines)) {
-		long lf = P.PyLong_AsLong(P.PyList_GetItem(ci->offset_lines, from));
-		long lt = P.PyLong_AsLong(P.PyList_GetItem(ci->offset_lines, to));
-
-		if (lf == lt && lt > 0)
-			line(top, (int)lt);
-	}
+	if (from >= P.PyList_Size(ci->offset_lines))
+		goto never_again;
+	lf = P.PyLong_AsLong(P.PyList_GetItem(ci->offset_lines, from));
+	lt = P.PyLong_AsLong(P.PyList_GetItem(ci->offset_lines, to));
 	P.PyErr_Clear();
-	attr_me.busy--;
+	/* a jump between two lines is followed by a LINE event: never ask again */
+	if (lf != lt || lt <= 0)
+		goto never_again;
+	if (top && top->ci == ci && top->frame == current_frame()) {
+		attr_me.busy++;
+		line(top, (int)lt);
+		attr_me.busy--;
+	}
 	return none();
+never_again:
+	P.Py_IncRef(disable);
+	return disable;
 }
 
 static PyObject *mon_line(PyObject *self, PyObject *const *args, ssize_t n)
