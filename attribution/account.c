@@ -1,8 +1,16 @@
 /*
- * Live bytes go through one process-wide atomic, so the peak is exact:
- * every event sees the total it produced.  Event counts, which need no
- * ordering, live in per-thread slots written without atomic RMW; threads
- * beyond the slot table share one slot with atomic adds.
+ * Exact live bytes without a shared cache line on the hot path.
+ *
+ * Each thread owns a slot: its event counts and its "pending" bytes, the
+ * part of its net allocation not yet added to the process-wide total.
+ * Only the owner writes a slot (plain loads and stores, published
+ * relaxed), so threads never contend; the total is published every
+ * PUBLISH_BYTES of drift, for every anonymous mapping, and on every event
+ * while the process is single-threaded.  Live bytes (the total plus every
+ * slot's pending bytes) are therefore exact at any quiescent moment; the
+ * peak is exact while the process has one thread, and within
+ * PUBLISH_BYTES per thread once it has several.  Threads beyond the slot
+ * table share one slot with atomic adds and publish every event.
  */
 #include "attribution/account.h"
 
@@ -13,10 +21,12 @@
 #include "attribution/lines.h"
 
 #define ATTR_SLOTS 1024
+#define PUBLISH_BYTES (64 * 1024)
 
 struct slot {
 	alignas(64) _Atomic uint64_t allocs;
 	_Atomic uint64_t frees;
+	_Atomic int64_t pending;
 	bool shared;
 };
 
@@ -24,29 +34,15 @@ static struct slot slots[ATTR_SLOTS + 1];	/* the last one is shared */
 static atomic_uint slots_used;
 static __thread struct slot *my_slot __attribute__((tls_model("initial-exec")));
 
-static _Atomic int64_t live_total;
+static _Atomic int64_t live_total;	/* published bytes */
+static _Atomic int64_t anon_live;
+static _Atomic int64_t peak;
 
 /*
  * glibc (2.32+) keeps this true until the process first creates a thread,
- * and never sets it back.  Until then no other thread can race us, so the
- * total is updated without a locked instruction: half the cost of a
- * malloc/free pair's accounting in a single-threaded program.
+ * and never sets it back.  Until then nothing can race us.
  */
 extern char __libc_single_threaded;
-
-static inline int64_t live_add(int64_t delta)
-{
-	int64_t now;
-
-	if (__libc_single_threaded) {
-		now = atomic_load_explicit(&live_total, memory_order_relaxed) + delta;
-		atomic_store_explicit(&live_total, now, memory_order_relaxed);
-		return now;
-	}
-	return atomic_fetch_add_explicit(&live_total, delta, memory_order_relaxed) + delta;
-}
-static _Atomic int64_t anon_live;
-static _Atomic int64_t peak;
 
 static struct slot *slot_get(void)
 {
@@ -66,13 +62,19 @@ static struct slot *slot_get(void)
 	return s;
 }
 
+static inline void own_add_u(_Atomic uint64_t *c, uint64_t d)
+{
+	/* only this thread writes it: a plain add, published relaxed */
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + d,
+			      memory_order_relaxed);
+}
+
 static inline void count(_Atomic uint64_t *c, bool shared)
 {
 	if (__builtin_expect(shared, 0))
 		atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
-	else	/* only this thread writes it: a plain add, published relaxed */
-		atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
-				      memory_order_relaxed);
+	else
+		own_add_u(c, 1);
 }
 
 static void raise_peak(int64_t now)
@@ -85,17 +87,38 @@ static void raise_peak(int64_t now)
 		;
 }
 
+/* Adds delta to the total now, or to this thread's pending bytes. */
+static inline void live_add(struct slot *s, int64_t delta, bool now)
+{
+	int64_t p, total;
+
+	if (__libc_single_threaded) {
+		total = atomic_load_explicit(&live_total, memory_order_relaxed) + delta;
+		atomic_store_explicit(&live_total, total, memory_order_relaxed);
+	} else {
+		p = atomic_load_explicit(&s->pending, memory_order_relaxed) + delta;
+		if (!now && !s->shared && p < PUBLISH_BYTES && p > -PUBLISH_BYTES) {
+			atomic_store_explicit(&s->pending, p, memory_order_relaxed);
+			return;
+		}
+		if (!s->shared)
+			atomic_store_explicit(&s->pending, 0, memory_order_relaxed);
+		else
+			p = delta;
+		total = atomic_fetch_add_explicit(&live_total, p, memory_order_relaxed) + p;
+	}
+	if (total > atomic_load_explicit(&peak, memory_order_relaxed))
+		raise_peak(total);
+}
+
 void attr_on_alloc(size_t bytes, enum attr_kind kind)
 {
 	struct slot *s = slot_get();
-	int64_t now;
 
 	count(&s->allocs, s->shared);
 	if (kind == ATTR_ANON)
 		atomic_fetch_add_explicit(&anon_live, (int64_t)bytes, memory_order_relaxed);
-	now = live_add((int64_t)bytes);
-	if (now > atomic_load_explicit(&peak, memory_order_relaxed))
-		raise_peak(now);
+	live_add(s, (int64_t)bytes, kind == ATTR_ANON);
 	attr_lines_delta((int64_t)bytes);
 	attr_python_poll();
 }
@@ -107,18 +130,26 @@ void attr_on_free(size_t bytes, enum attr_kind kind)
 	count(&s->frees, s->shared);
 	if (kind == ATTR_ANON)
 		atomic_fetch_sub_explicit(&anon_live, (int64_t)bytes, memory_order_relaxed);
-	live_add(-(int64_t)bytes);
+	live_add(s, -(int64_t)bytes, kind == ATTR_ANON);
 	attr_lines_delta(-(int64_t)bytes);
 }
 
+/* The published total plus this thread's pending bytes. */
 int64_t attr_live_now(void)
 {
-	return atomic_load_explicit(&live_total, memory_order_relaxed);
+	struct slot *s = my_slot;
+	int64_t total = atomic_load_explicit(&live_total, memory_order_relaxed);
+
+	if (s && !s->shared)
+		total += atomic_load_explicit(&s->pending, memory_order_relaxed);
+	return total;
 }
 
 void attr_totals_get(struct attr_totals *out)
 {
 	unsigned int n = atomic_load_explicit(&slots_used, memory_order_relaxed);
+
+	int64_t pending = 0;
 
 	out->allocs = 0;
 	out->frees = 0;
@@ -127,8 +158,10 @@ void attr_totals_get(struct attr_totals *out)
 	for (unsigned int i = 0; i < n; i++) {
 		out->allocs += atomic_load_explicit(&slots[i].allocs, memory_order_relaxed);
 		out->frees += atomic_load_explicit(&slots[i].frees, memory_order_relaxed);
+		pending += atomic_load_explicit(&slots[i].pending, memory_order_relaxed);
 	}
 	out->anon_live = atomic_load_explicit(&anon_live, memory_order_relaxed);
-	out->heap_live = atomic_load_explicit(&live_total, memory_order_relaxed) - out->anon_live;
+	out->heap_live = atomic_load_explicit(&live_total, memory_order_relaxed) + pending -
+			 out->anon_live;
 	out->peak = atomic_load_explicit(&peak, memory_order_relaxed);
 }

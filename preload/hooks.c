@@ -3,7 +3,7 @@
  * the original and returns.  When tracking, it calls the original, then
  * tells attribution/ what changed.  Results and errno are libc's.
  *
- * Heap blocks are counted by malloc_usable_size(), read on both sides, so
+ * Heap blocks are counted by their usable size, read on both sides, so
  * no table is needed and a free always subtracts what its malloc added.
  * Anonymous mappings go through preload/regions.h, under its lock, held
  * across the real call so the table and the kernel agree.
@@ -25,7 +25,7 @@
 static inline void count_new(void *p)
 {
 	if (p)
-		attr_on_alloc(pl_real.malloc_usable_size(p), ATTR_HEAP);
+		attr_on_alloc(pl_block_size(p), ATTR_HEAP);
 }
 
 PL_EXPORT void *malloc(size_t size)
@@ -77,7 +77,7 @@ PL_EXPORT void free(void *p)
 	case PL_ON:
 		break;
 	}
-	attr_on_free(pl_real.malloc_usable_size(p), ATTR_HEAP);
+	attr_on_free(pl_block_size(p), ATTR_HEAP);
 	pl_real.free(p);
 }
 
@@ -94,7 +94,7 @@ static void *realloc_from_pool(void *p, size_t size)
 
 static void *realloc_counted(void *p, size_t size)
 {
-	size_t old = p ? pl_real.malloc_usable_size(p) : 0;
+	size_t old = p ? pl_block_size(p) : 0;
 	void *q = pl_real.realloc(p, size);
 
 	if (q) {

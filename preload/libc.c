@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 struct pl_libc pl_real;
+bool pl_glibc_chunks;
 
 #define PL_BOOT_BYTES (64 * 1024)
 
@@ -158,4 +159,28 @@ bool pl_libc_resolve(void)
 	PL_HOOKS(PL_LIBC_RESOLVE)
 #undef PL_LIBC_RESOLVE
 	return ok;
+}
+
+/*
+ * Only names are checked: a test allocation here would change the host's
+ * heap (a freed large block even moves glibc's mmap threshold).  glibc's
+ * chunk header has had this layout since glibc 2.0, and its own
+ * malloc_usable_size() reads it the same way for a block in use.
+ */
+void pl_libc_probe_chunks(void)
+{
+	const char *preload = pl_early_getenv("LD_PRELOAD");
+	const char *base;
+	Dl_info info;
+
+	/* valgrind swaps libc's malloc for its own under the same address */
+	if (preload && strstr(preload, "vgpreload"))
+		return;
+	if (!dladdr((void *)pl_real.malloc, &info) || !info.dli_fname)
+		return;
+	base = strrchr(info.dli_fname, '/');
+	base = base ? base + 1 : info.dli_fname;
+	pl_glibc_chunks = !strncmp(base, "libc.so", 7) &&
+			  dladdr((void *)pl_real.malloc_usable_size, &info) &&
+			  info.dli_fname && strstr(info.dli_fname, "libc.so");
 }

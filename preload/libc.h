@@ -28,6 +28,29 @@ extern struct pl_libc pl_real;
  */
 bool pl_libc_resolve(void);
 
+/* Decides pl_glibc_chunks; call once the originals are resolved. */
+void pl_libc_probe_chunks(void);
+
+/*
+ * The usable size of a live block.  When the allocator behind the hooks is
+ * glibc's (the originals resolve into libc.so), read the chunk header as
+ * glibc's malloc_usable_size() does, instead of paying for a call: the
+ * size word before the block, less its flag bits, less the header (8
+ * bytes; 16 for a chunk glibc mmapped itself).  Any other allocator
+ * (jemalloc preloaded after us, valgrind's) is asked.
+ */
+extern bool pl_glibc_chunks;
+
+static inline size_t pl_block_size(void *p)
+{
+	size_t h;
+
+	if (!pl_glibc_chunks)
+		return pl_real.malloc_usable_size(p);
+	h = ((const size_t *)p)[-1];
+	return (h & ~(size_t)7) - ((h & 2) ? 16 : 8);
+}
+
 /* The bootstrap pool: a static arena that never returns memory. */
 void *pl_boot_alloc(size_t size, size_t align, bool zero);
 bool pl_boot_owns(const void *p);

@@ -56,6 +56,8 @@ static void init(void)
 	}
 	initializing_here = 1;
 	ok = pl_libc_resolve();
+	if (ok)
+		pl_libc_probe_chunks();
 	summary = parse_summary(pl_early_getenv("MEMLINE_SUMMARY"));
 	python = attr_python_present();
 	pl_page_size = (unsigned long)sysconf(_SC_PAGESIZE);
