@@ -27,6 +27,7 @@ struct attr_py_method {
 enum {
 	ATTR_METH_VARARGS = 0x1,
 	ATTR_METH_NOARGS = 0x4,
+	ATTR_METH_O = 0x8,
 	ATTR_PY_FILE_INPUT = 257,
 	ATTR_TRACE_CALL = 0,
 	ATTR_TRACE_EXCEPTION = 1,
@@ -72,6 +73,8 @@ enum {
 	X(ssize_t, PyBytes_Size, (PyObject *), 1)                               \
 	X(int, PyFrame_GetLineNumber, (PyFrameObject *), 1)                     \
 	X(PyFrameObject *, PyEval_GetFrame, (void), 1)                          \
+	X(PyObject *, PyFrame_GetGenerator, (PyFrameObject *), 0)               \
+	X(PyObject *, PyWeakref_NewRef, (PyObject *, PyObject *), 1)            \
 	X(void, PyEval_SetProfile, (Py_tracefunc, PyObject *), 1)               \
 	X(void, PyEval_SetTrace, (Py_tracefunc, PyObject *), 1)                 \
 	X(void *, _PyInterpreterState_Get, (void), 0)                           \

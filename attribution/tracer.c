@@ -58,6 +58,7 @@ struct attr_inv {
 	struct attr_inv *next_waiting;	/* MEMLINE_ASYNC=thread */
 	struct attr_thread *waiting_on;	/* whose waiting list holds it */
 	struct attr_inv *prev_all, *next_all;
+	PyObject *gen_ref;		/* 3.13+: weak reference to its generator */
 	bool suspended, finished, line_seen;
 };
 
@@ -86,7 +87,7 @@ static PyObject *select_fn, *disable;	/* 3.12+ */
 static int out_fd = -1;
 static pid_t out_pid;	/* the process out_fd was opened (or tried) for */
 static atomic_int poll_state;		/* 0 waiting, 1 scheduled, 2 gave up */
-static bool finalizing;
+static bool finalizing;	/* the at-exit reports are out */
 
 enum { CO_GENERATOR = 0x20, CO_COROUTINE = 0x80, CO_ASYNC_GENERATOR = 0x200 };
 enum { OP_YIELD_VALUE = 86, OP_YIELD_FROM = 72, OP_RETURN_VALUE = 83 };	/* 3.8-3.11 */
@@ -367,11 +368,34 @@ static void line(struct attr_inv *v, int lineno)
 static void trace_off_if_idle(void);
 static void report(struct attr_inv *v, bool unfinished);
 
+static PyObject *method(const char *name);
+
+/*
+ * 3.13 closes a generator suspended at a plain yield without throwing into
+ * it, so no event tells us it ended: a weak reference to the generator
+ * does, when it is dropped (an explicit close() of a generator still
+ * referenced is seen only at exit).
+ */
+static void watch_generator(struct attr_inv *v)
+{
+	PyObject *gen;
+
+	if (P.minor < 13 || v->gen_ref || !P.PyFrame_GetGenerator)
+		return;
+	gen = P.PyFrame_GetGenerator((PyFrameObject *)v->frame);
+	if (gen) {
+		v->gen_ref = P.PyWeakref_NewRef(gen, method("gen_died"));
+		P.Py_DecRef(gen);
+	}
+	P.PyErr_Clear();
+}
+
 static void suspend(struct attr_inv *v)
 {
 	note_mem(v);
 	pop(v);
 	v->suspended = true;
+	watch_generator(v);
 	if (cfg.async == ATTR_ASYNC_THREAD) {
 		/* keep counting this thread's bytes on the await line */
 		v->hot.detached = false;
@@ -393,19 +417,46 @@ static void unlink_all(struct attr_inv *v)
 	v->prev_all = v->next_all = NULL;
 }
 
-static void finish(struct attr_inv *v)
+/* Reports and forgets an invocation that is off the stack. */
+static void retire(struct attr_inv *v)
 {
-	note_mem(v);
-	pop(v);
 	unlink_all(v);
-	report(v, false);
+	if (!finalizing)	/* else the exit already reported it */
+		report(v, false);
 	P.Py_DecRef(v->frame);
+	if (v->gen_ref)
+		P.Py_DecRef(v->gen_ref);
 	free(v->hot.rows);
 	v->hot.rows = NULL;
 	v->finished = true;
 	if (!v->waiting_on)
 		free(v);
+}
+
+static void finish(struct attr_inv *v)
+{
+	note_mem(v);
+	pop(v);
+	retire(v);
 	trace_off_if_idle();
+}
+
+static PyObject *py_gen_died(PyObject *self, PyObject *ref)
+{
+	struct saved_error e;
+
+	(void)self;
+	enter(&e);
+	for (struct attr_inv *v = all_invs; v; v = v->next_all) {
+		if (v->gen_ref == ref && v->suspended) {
+			unwait(v);
+			retire(v);
+			break;
+		}
+	}
+	leave(&e);
+	P.Py_IncRef(P.none);
+	return P.none;
 }
 
 /* ---- reports ---- */
@@ -890,6 +941,27 @@ static PyObject *mon_line(PyObject *self, PyObject *const *args, ssize_t n)
 
 /* ---- exit ---- */
 
+/* 3.13: was this suspended generator closed without an event? */
+static bool generator_closed(struct attr_inv *v)
+{
+	PyObject *gen, *flag;
+	bool closed = false;
+
+	if (!v->gen_ref || !v->suspended)
+		return false;
+	gen = P.PyObject_CallObject(v->gen_ref, NULL);	/* the referent, or None */
+	if (gen && gen != P.none) {
+		flag = P.PyObject_GetAttrString(gen, "gi_suspended");
+		closed = flag && P.PyObject_IsTrue(flag) == 0;
+		if (flag)
+			P.Py_DecRef(flag);
+	}
+	if (gen)
+		P.Py_DecRef(gen);
+	P.PyErr_Clear();
+	return closed;
+}
+
 static PyObject *py_at_exit(PyObject *self, PyObject *args)
 {
 	struct saved_error e;
@@ -898,10 +970,10 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 	(void)self;
 	(void)args;
 	enter(&e);
-	finalizing = true;
+	finalizing = true;	/* from here on nothing starts or reports again */
 	for (struct attr_inv *v = all_invs; v; v = v->next_all)
 		if (v->hot.rows)
-			report(v, true);
+			report(v, !generator_closed(v));
 	r = boot_call("unmatched", NULL, NULL, NULL);
 	if (r) {
 		for (ssize_t i = 0; i < P.PyList_Size(r); i++)
@@ -921,6 +993,7 @@ extern const char _binary_attribution_boot_py_end[];
 static struct attr_py_method methods[] = {
 	{ "thread_start", py_thread_start, ATTR_METH_VARARGS, NULL },
 	{ "finish_all", py_at_exit, ATTR_METH_NOARGS, NULL },
+	{ "gen_died", py_gen_died, ATTR_METH_O, NULL },
 	{ "mon_start", (PyCFunction)(void (*)(void))mon_start, 0x80, NULL },
 	{ "mon_resume", (PyCFunction)(void (*)(void))mon_resume, 0x80, NULL },
 	{ "mon_throw", (PyCFunction)(void (*)(void))mon_resume, 0x80, NULL },
