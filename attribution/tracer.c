@@ -84,8 +84,7 @@ static struct attr_inv *all_invs;	/* every unfinished invocation */
 static struct attr_config cfg;
 static PyObject *boot;			/* the _memline module's dict */
 static PyObject *select_fn, *disable;	/* 3.12+ */
-static int out_fd = -1;
-static pid_t out_pid;	/* the process out_fd was opened (or tried) for */
+static bool out_file_failed;	/* the report file could not be opened: stderr */
 static atomic_int poll_state;		/* 0 waiting, 1 scheduled, 2 gave up */
 static bool finalizing;	/* the at-exit reports are out */
 
@@ -499,11 +498,20 @@ static void flush_python_stream(const char *name)
 	P.PyErr_Clear();
 }
 
+/*
+ * Opens the report file (%p: this process's pid, so a child of fork gets
+ * its own), or returns -1 after saying why, once.  It is opened for each
+ * report and closed after it, so the host holds no descriptor of ours
+ * between reports (a program listing its fds sees nothing extra).
+ */
 static int open_output(void)
 {
 	char path[4096];
 	size_t n = 0;
+	int fd;
 
+	if (out_file_failed)
+		return -1;
 	for (const char *p = cfg.path; *p && n < sizeof(path) - 24; p++) {
 		if (p[0] == '%' && p[1] == 'p') {
 			n += out_format(path + n, sizeof(path) - n, "%ld", (long)getpid());
@@ -513,12 +521,13 @@ static int open_output(void)
 		}
 	}
 	path[n] = '\0';
-	out_pid = getpid();
-	out_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (out_fd < 0)
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		out_file_failed = true;
 		out_notice("MEMLINE_OUTPUT=file:%s: cannot open %s (%s); reports go to stderr",
 			   cfg.path, path, strerror(errno));
-	return out_fd;
+	}
+	return fd;
 }
 
 static void report(struct attr_inv *v, bool unfinished)
@@ -528,7 +537,7 @@ static void report(struct attr_inv *v, bool unfinished)
 	struct out_style style = { cfg.format, cfg.logger, cfg.precision, cfg.increments_only };
 	struct out_report r = { P.PyUnicode_AsUTF8(ci->filename), rows, ci->nrows, unfinished };
 	struct out_sink sink = { out_fd_line, NULL };
-	int fd = 2;
+	int fd = 2, file = -1;
 
 	if (!rows || !r.filename)
 		goto out;
@@ -552,13 +561,9 @@ static void report(struct attr_inv *v, bool unfinished)
 		sink.write = logging_write;
 		break;
 	case ATTR_OUT_FILE:
-		if (out_pid != getpid()) {	/* a child of fork: its own file */
-			if (out_fd >= 0)
-				close(out_fd);
-			open_output();
-		}
-		if (out_fd >= 0) {
-			fd = out_fd;
+		file = open_output();
+		if (file >= 0) {
+			fd = file;
 			break;
 		}
 		/* could not open: stderr */
@@ -574,6 +579,8 @@ static void report(struct attr_inv *v, bool unfinished)
 	}
 	sink.ctx = &fd;
 	out_report(&r, &style, &sink);
+	if (file >= 0)
+		close(file);
 out:
 	free(rows);
 	P.PyErr_Clear();
@@ -1100,8 +1107,12 @@ static int setup(void *arg)
 	enter(&e);
 	attr_config_load(&cfg);
 	if (cfg.functions) {
-		if (cfg.output == ATTR_OUT_FILE)
-			open_output();
+		if (cfg.output == ATTR_OUT_FILE) {
+			int fd = open_output();	/* say now if it cannot be written */
+
+			if (fd >= 0)
+				close(fd);
+		}
 		if (!run_boot() || !install()) {
 			out_notice("could not install the line tracer; no line reports");
 			if (P.PyErr_Occurred())
