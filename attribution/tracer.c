@@ -1011,12 +1011,10 @@ static struct attr_py_method methods[] = {
 	{ "mon_jump", (PyCFunction)(void (*)(void))mon_jump, 0x80, NULL },
 };
 
+/* One of our C functions, as run_boot() put it in the _memline module. */
 static PyObject *method(const char *name)
 {
-	for (size_t i = 0; i < sizeof(methods) / sizeof(*methods); i++)
-		if (!strcmp(methods[i].name, name))
-			return P.PyDict_GetItemString(boot, name);
-	return NULL;
+	return P.PyDict_GetItemString(boot, name);
 }
 
 static bool run_boot(void)
