@@ -21,32 +21,18 @@
 #include "attribution/lines.h"
 
 #define ATTR_SLOTS 1024
-#define PUBLISH_BYTES (64 * 1024)
 
-struct slot {
-	alignas(64) _Atomic uint64_t allocs;
-	_Atomic uint64_t frees;
-	_Atomic int64_t pending;
-	bool shared;
-};
-
-static struct slot slots[ATTR_SLOTS + 1];	/* the last one is shared */
+static struct attr_slot slots[ATTR_SLOTS + 1];	/* the last one is shared */
 static atomic_uint slots_used;
-static __thread struct slot *my_slot __attribute__((tls_model("initial-exec")));
+__thread struct attr_slot *attr_my_slot __attribute__((tls_model("initial-exec")));
 
-static _Atomic int64_t live_total;	/* published bytes */
+_Atomic int64_t attr_live_total;
 static _Atomic int64_t anon_live;
-static _Atomic int64_t peak;
+_Atomic int64_t attr_peak;
 
-/*
- * glibc (2.32+) keeps this true until the process first creates a thread,
- * and never sets it back.  Until then nothing can race us.
- */
-extern char __libc_single_threaded;
-
-static struct slot *slot_get(void)
+static struct attr_slot *slot_get(void)
 {
-	struct slot *s = my_slot;
+	struct attr_slot *s = attr_my_slot;
 	unsigned int i;
 
 	if (__builtin_expect(s != NULL, 1))
@@ -58,46 +44,31 @@ static struct slot *slot_get(void)
 		s = &slots[ATTR_SLOTS];
 		s->shared = true;
 	}
-	my_slot = s;
+	attr_my_slot = s;
 	return s;
-}
-
-static inline void own_add_u(_Atomic uint64_t *c, uint64_t d)
-{
-	/* only this thread writes it: a plain add, published relaxed */
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + d,
-			      memory_order_relaxed);
-}
-
-static inline void count(_Atomic uint64_t *c, bool shared)
-{
-	if (__builtin_expect(shared, 0))
-		atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
-	else
-		own_add_u(c, 1);
 }
 
 static void raise_peak(int64_t now)
 {
-	int64_t seen = atomic_load_explicit(&peak, memory_order_relaxed);
+	int64_t seen = atomic_load_explicit(&attr_peak, memory_order_relaxed);
 
 	while (now > seen &&
-	       !atomic_compare_exchange_weak_explicit(&peak, &seen, now, memory_order_relaxed,
+	       !atomic_compare_exchange_weak_explicit(&attr_peak, &seen, now, memory_order_relaxed,
 						      memory_order_relaxed))
 		;
 }
 
 /* Adds delta to the total now, or to this thread's pending bytes. */
-static inline void live_add(struct slot *s, int64_t delta, bool now)
+static void live_add(struct attr_slot *s, int64_t delta, bool now)
 {
 	int64_t p, total;
 
 	if (__libc_single_threaded) {
-		total = atomic_load_explicit(&live_total, memory_order_relaxed) + delta;
-		atomic_store_explicit(&live_total, total, memory_order_relaxed);
+		total = atomic_load_explicit(&attr_live_total, memory_order_relaxed) + delta;
+		atomic_store_explicit(&attr_live_total, total, memory_order_relaxed);
 	} else {
 		p = atomic_load_explicit(&s->pending, memory_order_relaxed) + delta;
-		if (!now && !s->shared && p < PUBLISH_BYTES && p > -PUBLISH_BYTES) {
+		if (!now && !s->shared && p < ATTR_PUBLISH_BYTES && p > -ATTR_PUBLISH_BYTES) {
 			atomic_store_explicit(&s->pending, p, memory_order_relaxed);
 			return;
 		}
@@ -105,40 +76,37 @@ static inline void live_add(struct slot *s, int64_t delta, bool now)
 			atomic_store_explicit(&s->pending, 0, memory_order_relaxed);
 		else
 			p = delta;
-		total = atomic_fetch_add_explicit(&live_total, p, memory_order_relaxed) + p;
+		total = atomic_fetch_add_explicit(&attr_live_total, p, memory_order_relaxed) + p;
 	}
-	if (total > atomic_load_explicit(&peak, memory_order_relaxed))
+	if (total > atomic_load_explicit(&attr_peak, memory_order_relaxed))
 		raise_peak(total);
 }
 
-void attr_on_alloc(size_t bytes, enum attr_kind kind)
+/* Everything attr_heap_fast() leaves: first event of a thread, the shared
+ * slot, publishing, anonymous mappings. */
+void attr_on_event_slow(size_t bytes, enum attr_kind kind, bool alloc)
 {
-	struct slot *s = slot_get();
+	struct attr_slot *s = slot_get();
+	_Atomic uint64_t *c = alloc ? &s->allocs : &s->frees;
+	int64_t delta = alloc ? (int64_t)bytes : -(int64_t)bytes;
 
-	count(&s->allocs, s->shared);
+	if (__builtin_expect(s->shared, 0))
+		atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+	else
+		attr_own_add(c);
 	if (kind == ATTR_ANON)
-		atomic_fetch_add_explicit(&anon_live, (int64_t)bytes, memory_order_relaxed);
-	live_add(s, (int64_t)bytes, kind == ATTR_ANON);
-	attr_lines_delta((int64_t)bytes);
-	attr_python_poll();
-}
-
-void attr_on_free(size_t bytes, enum attr_kind kind)
-{
-	struct slot *s = slot_get();
-
-	count(&s->frees, s->shared);
-	if (kind == ATTR_ANON)
-		atomic_fetch_sub_explicit(&anon_live, (int64_t)bytes, memory_order_relaxed);
-	live_add(s, -(int64_t)bytes, kind == ATTR_ANON);
-	attr_lines_delta(-(int64_t)bytes);
+		atomic_fetch_add_explicit(&anon_live, delta, memory_order_relaxed);
+	live_add(s, delta, kind == ATTR_ANON);
+	attr_lines_delta(delta);
+	if (alloc)
+		attr_python_poll();
 }
 
 /* The published total plus this thread's pending bytes. */
 int64_t attr_live_now(void)
 {
-	struct slot *s = my_slot;
-	int64_t total = atomic_load_explicit(&live_total, memory_order_relaxed);
+	struct attr_slot *s = attr_my_slot;
+	int64_t total = atomic_load_explicit(&attr_live_total, memory_order_relaxed);
 
 	if (s && !s->shared)
 		total += atomic_load_explicit(&s->pending, memory_order_relaxed);
@@ -161,7 +129,7 @@ void attr_totals_get(struct attr_totals *out)
 		pending += atomic_load_explicit(&slots[i].pending, memory_order_relaxed);
 	}
 	out->anon_live = atomic_load_explicit(&anon_live, memory_order_relaxed);
-	out->heap_live = atomic_load_explicit(&live_total, memory_order_relaxed) + pending -
+	out->heap_live = atomic_load_explicit(&attr_live_total, memory_order_relaxed) + pending -
 			 out->anon_live;
-	out->peak = atomic_load_explicit(&peak, memory_order_relaxed);
+	out->peak = atomic_load_explicit(&attr_peak, memory_order_relaxed);
 }

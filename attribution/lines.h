@@ -6,6 +6,7 @@
 #ifndef ATTR_LINES_H
 #define ATTR_LINES_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -51,9 +52,17 @@ static inline void attr_lines_delta(int64_t delta)
 void attr_python_init(bool python);
 
 /*
- * Called from a hook: true the first time the interpreter is seen
- * initialised, when it schedules memline's set-up with the GIL held.
+ * Called from a hook: the first time the interpreter is seen initialised,
+ * schedules memline's set-up with the GIL held.  Afterwards (and in a
+ * process that is not Python) one relaxed load of attr_poll_state.
  */
-void attr_python_poll(void);
+extern __attribute__((visibility("hidden"))) atomic_int attr_poll_state;	/* 0 waiting, 1 scheduled, 2 gave up */
+void attr_python_poll_slow(void);
+
+static inline void attr_python_poll(void)
+{
+	if (__builtin_expect(atomic_load_explicit(&attr_poll_state, memory_order_relaxed) == 0, 0))
+		attr_python_poll_slow();
+}
 
 #endif

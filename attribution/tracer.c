@@ -85,7 +85,7 @@ static struct attr_config cfg;
 static PyObject *boot;			/* the _memline module's dict */
 static PyObject *select_fn, *disable;	/* 3.12+ */
 static bool out_file_failed;	/* the report file could not be opened: stderr */
-static atomic_int poll_state;		/* 0 waiting, 1 scheduled, 2 gave up */
+atomic_int attr_poll_state;
 static bool finalizing;	/* the at-exit reports are out */
 
 enum { CO_GENERATOR = 0x20, CO_COROUTINE = 0x80, CO_ASYNC_GENERATOR = 0x200 };
@@ -1138,13 +1138,13 @@ void attr_python_init(bool python)
 	char version[32];
 
 	if (!python) {
-		atomic_store(&poll_state, 2);
+		atomic_store(&attr_poll_state, 2);
 		return;
 	}
 	short_version(version, sizeof(version));
 	if (!attr_pyapi_resolve(&missing) || version[0] != '3' || version[1] != '.' ||
 	    atoi(version + 2) < 8 || atoi(version + 2) > 13) {
-		atomic_store(&poll_state, 2);
+		atomic_store(&attr_poll_state, 2);
 		/* only a user who asked for reports hears why there are none */
 		if (asked && *asked)
 			out_notice("Python %s is not supported (3.8 to 3.13 are); no line reports",
@@ -1154,16 +1154,13 @@ void attr_python_init(bool python)
 	P.minor = atoi(version + 2);
 }
 
-/* The hook path: one flag load once we are in. */
-void attr_python_poll(void)
+void attr_python_poll_slow(void)
 {
 	int expected = 0;
 
-	if (__builtin_expect(atomic_load_explicit(&poll_state, memory_order_relaxed) != 0, 1))
-		return;
 	if (!P.minor || !P.Py_IsInitialized())
 		return;	/* not resolved yet (before our constructor), or not yet up */
-	if (!atomic_compare_exchange_strong(&poll_state, &expected, 1))
+	if (!atomic_compare_exchange_strong(&attr_poll_state, &expected, 1))
 		return;
 	if (P.Py_AddPendingCall(setup, NULL) != 0)
 		out_notice("could not schedule set-up in the interpreter; no line reports");

@@ -20,10 +20,8 @@
 struct pl_libc pl_real;
 bool pl_glibc_chunks;
 
-#define PL_BOOT_BYTES (64 * 1024)
-
 /* Each pool block is preceded by its size so realloc/usable_size work. */
-static alignas(64) unsigned char boot_pool[PL_BOOT_BYTES];
+alignas(64) unsigned char pl_boot_pool[PL_BOOT_BYTES];
 static atomic_size_t boot_used;
 
 void *pl_boot_alloc(size_t size, size_t align, bool zero)
@@ -41,17 +39,10 @@ void *pl_boot_alloc(size_t size, size_t align, bool zero)
 		if (next > PL_BOOT_BYTES)
 			return NULL;
 	} while (!atomic_compare_exchange_weak(&boot_used, &old, next));
-	memcpy(boot_pool + start - sizeof(size_t), &size, sizeof(size));
+	memcpy(pl_boot_pool + start - sizeof(size_t), &size, sizeof(size));
 	/* The pool is static, hence zeroed, and never reused. */
 	(void)zero;
-	return boot_pool + start;
-}
-
-bool pl_boot_owns(const void *p)
-{
-	uintptr_t a = (uintptr_t)p, base = (uintptr_t)boot_pool;
-
-	return a >= base && a < base + PL_BOOT_BYTES;
+	return pl_boot_pool + start;
 }
 
 size_t pl_boot_size(const void *p)

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "preload/hooks.h"
@@ -53,7 +54,13 @@ static inline size_t pl_block_size(void *p)
 
 /* The bootstrap pool: a static arena that never returns memory. */
 void *pl_boot_alloc(size_t size, size_t align, bool zero);
-bool pl_boot_owns(const void *p);
+#define PL_BOOT_BYTES (64 * 1024)
+extern __attribute__((visibility("hidden"))) unsigned char pl_boot_pool[PL_BOOT_BYTES];
+
+static inline bool pl_boot_owns(const void *p)
+{
+	return (uintptr_t)p - (uintptr_t)pl_boot_pool < PL_BOOT_BYTES;
+}
 size_t pl_boot_size(const void *p);
 
 /* mmap/munmap/mremap straight to the kernel, errno set as libc would. */
