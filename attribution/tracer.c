@@ -682,6 +682,7 @@ static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg
 typedef void *(*PyThreadState_Get_fn)(void);
 
 /* PyFrameObject offsets, checked against each version's headers. */
+#define F_BACK 24
 #define F_GLOBALS 48
 static size_t f_lasti_off;	/* 104 on 3.8/3.9, 96 on 3.10 */
 
@@ -727,10 +728,33 @@ static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
 	return r;
 }
 
+/*
+ * A function the selected frame calls runs with the trace function off:
+ * its bytes count on the calling line all the same (attr_lines_delta reads
+ * the thread's top invocation), and nothing below it pays for line events
+ * only the selected frame needs.  A selected function called further down
+ * turns tracing on for itself (start), and the caller gets it back here.
+ */
+static PyObject *eval_untraced(void *ts, PyFrameObject *frame, int throwflag)
+{
+	struct saved_error e;
+	PyObject *r;
+
+	P.PyEval_SetTrace(NULL, NULL);
+	r = P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
+			   ((eval39_fn)prev_eval)(ts, frame, throwflag);
+	enter(&e);	/* keeps the exception r == NULL carries */
+	if (attr_me.top)
+		trace_on();
+	leave(&e);
+	return r;
+}
+
 static PyObject *eval_frame(void *ts, PyFrameObject *frame, int throwflag)
 {
 	PyObject *code = frame_code(frame);
 	struct code_info *ci = code_cached(code);
+	struct attr_inv *top = attr_me.top;
 
 	if (__builtin_expect(ci == NULL, 0) && !attr_me.busy) {
 		struct saved_error e;
@@ -741,6 +765,8 @@ static PyObject *eval_frame(void *ts, PyFrameObject *frame, int throwflag)
 	}
 	if (ci && ci->selected)
 		return eval_selected(ts, frame, throwflag, ci);
+	if (top && *(PyObject **)((char *)frame + F_BACK) == top->frame && !attr_me.busy)
+		return eval_untraced(ts, frame, throwflag);
 	if (P.minor == 8)
 		return ((eval38_fn)prev_eval)(frame, throwflag);
 	return ((eval39_fn)prev_eval)(ts, frame, throwflag);
