@@ -624,6 +624,25 @@ static bool yielded(PyFrameObject *frame, struct code_info *ci)
 	return P.minor <= 10 && lasti + 2 < len && code[lasti + 2] == OP_YIELD_FROM;
 }
 
+/* Is this frame called by the thread's running selected frame?  (3.11) */
+static bool called_by(PyFrameObject *frame, struct attr_inv *top)
+{
+	PyFrameObject *back;
+
+	if (!top || top->suspended || !P.PyFrame_GetBack)
+		return false;
+	back = P.PyFrame_GetBack(frame);
+	if (!back)
+		return false;
+	P.Py_DecRef((PyObject *)back);
+	return (PyObject *)back == top->frame;
+}
+
+/*
+ * 3.11: as eval_untraced() does on 3.8-3.10, a function the selected frame
+ * calls runs without the trace function (no line events to compute), and
+ * the selected frame gets it back when that function returns or yields.
+ */
 static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
 	struct saved_error e;
@@ -652,12 +671,18 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
 			}
 			leave(&e);
 		}
+		if ((!ci || !ci->selected) && called_by(frame, top))
+			P.PyEval_SetTrace(NULL, NULL);
 	} else if (what == ATTR_TRACE_RETURN && top && top->frame == (PyObject *)frame) {
 		enter(&e);
 		if (top->ci->generator && arg && yielded(frame, top->ci))
 			suspend(top);
 		else
 			finish(top);
+		leave(&e);
+	} else if (what == ATTR_TRACE_RETURN && called_by(frame, top)) {
+		enter(&e);	/* keeps an exception being raised */
+		trace_on();
 		leave(&e);
 	}
 	return 0;
