@@ -53,7 +53,7 @@ setup:
 test: setup
 	$(MAKE) all $(UNIT_BINS) $(CTARGETS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t --jobs 2 || exit 1; done
-	MEMLINE_LIB=$(abspath $(LIB)) MEMLINE_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/e2e
+	MEMLINE_LIB=$(abspath $(LIB)) MEMLINE_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -rs tests/e2e
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin

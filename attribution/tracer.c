@@ -12,15 +12,19 @@
  *   3.8-10  a PEP 523 frame-evaluation function (per interpreter, so every
  *           thread) that compares the frame's code with the selected ones
  *           and chains to the one it replaced.
- *   3.11    a C profile function (call/return) in every thread started by
- *           threading: a PEP 523 hook there switches off the specialising
- *           interpreter's inlined calls for the whole process.
+ *   3.11    the same PEP 523 hook, given 3.11's _PyInterpreterFrame.  It
+ *           switches off the inlined Python-to-Python calls, so each Python
+ *           call takes C stack as on 3.10: when a thread's C stack runs
+ *           low the hook removes itself and line reports stop (a notice
+ *           says so) rather than risk overflowing it.  If the hook cannot
+ *           be installed, a C profile function in every thread instead.
  * Before 3.12 line events come from a C trace function that is on only
  * while a selected invocation runs on the thread.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +64,8 @@ struct attr_inv {
 	struct attr_inv *prev_all, *next_all;
 	PyObject *gen_ref;		/* 3.13+: weak reference to its generator */
 	bool suspended, finished, line_seen;
+	bool opening, closing;		/* 3.11 eval hook: memline's own frame
+					   object work, not counted */
 };
 
 static struct code_info *codes;
@@ -87,6 +93,21 @@ static PyObject *select_fn, *disable;	/* 3.12+ */
 static bool out_file_failed;	/* the report file could not be opened: stderr */
 atomic_int attr_poll_state;
 static bool finalizing;	/* the at-exit reports are out */
+
+/*
+ * 3.11 with the eval hook: an invocation is keyed by its interpreter frame
+ * (the hook never sees a frame object), which a frame object points to;
+ * the key is not a reference.  Otherwise the frame object, referenced.
+ */
+static bool frames_are_keys;
+#define PYFRAME_F_FRAME 24	/* 3.11 PyFrameObject.f_frame */
+
+static inline PyObject *frame_key(PyFrameObject *frame)
+{
+	if (frames_are_keys)
+		return *(PyObject **)((char *)frame + PYFRAME_F_FRAME);
+	return (PyObject *)frame;
+}
 
 enum { CO_GENERATOR = 0x20, CO_COROUTINE = 0x80, CO_ASYNC_GENERATOR = 0x200 };
 enum { OP_YIELD_VALUE = 86, OP_YIELD_FROM = 72, OP_RETURN_VALUE = 83 };	/* 3.8-3.11 */
@@ -321,7 +342,8 @@ static void start(struct code_info *ci, PyObject *frame)
 	}
 	v->ci = ci;
 	v->frame = frame;
-	P.Py_IncRef(frame);
+	if (!frames_are_keys)
+		P.Py_IncRef(frame);
 	v->hot.rows[0].mem = attr_live_now();	/* usage at entry, on the def row */
 	v->next_all = all_invs;
 	if (all_invs)
@@ -422,7 +444,8 @@ static void retire(struct attr_inv *v)
 	unlink_all(v);
 	if (!finalizing)	/* else the exit already reported it */
 		report(v, false);
-	P.Py_DecRef(v->frame);
+	if (!frames_are_keys)
+		P.Py_DecRef(v->frame);
 	if (v->gen_ref)
 		P.Py_DecRef(v->gen_ref);
 	free(v->hot.rows);
@@ -694,7 +717,22 @@ static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg
 
 	(void)obj;
 	(void)arg;
-	if (what == ATTR_TRACE_LINE && top && top->frame == (PyObject *)frame) {
+	if (frames_are_keys && top && top->frame == frame_key(frame)) {
+		/*
+		 * 3.11: CPython made a frame object for this call just before
+		 * the call event (3.11 sizes it for the frame's data), and frees
+		 * it after the return event, with the frame's locals: neither
+		 * is the function's line.  The hook opened this gap; close it.
+		 */
+		if (what == ATTR_TRACE_CALL && top->opening) {
+			top->opening = false;
+			attr_me.busy--;
+		} else if (what == ATTR_TRACE_RETURN && !top->closing) {
+			top->closing = true;
+			attr_me.busy++;
+		}
+	}
+	if (what == ATTR_TRACE_LINE && top && top->frame == frame_key(frame)) {
 		attr_me.busy++;
 		line(top, P.PyFrame_GetLineNumber(frame));
 		attr_me.busy--;
@@ -802,6 +840,137 @@ static PyObject *eval_frame38(PyFrameObject *frame, int throwflag)
 	return eval_frame(NULL, frame, throwflag);
 }
 
+/* ---- 3.11: the same hook, given a _PyInterpreterFrame ---- */
+
+/* Offsets, checked against 3.11's headers (pyenv 3.11.7, Debian 3.11.2). */
+#define IF_GLOBALS 8		/* _PyInterpreterFrame.f_globals */
+#define IF_CODE 32		/* .f_code */
+#define IF_OWNER 69		/* .owner: 1 = FRAME_OWNED_BY_GENERATOR */
+#define TS_CFRAME 56		/* PyThreadState.cframe */
+#define CF_CURRENT 8		/* _PyCFrame.current_frame */
+#define GEN_STATE 75		/* PyGenObject.gi_frame_state: -1 suspended */
+#define GEN_IFRAME 80		/* PyGenObject.gi_iframe */
+
+/*
+ * Each Python call now recurses in C.  Where a thread's stack ends is
+ * asked once per thread; below STACK_MARGIN (or a quarter of a small
+ * stack) the hook takes itself out, so calls are inlined again.
+ */
+#define STACK_MARGIN (256 * 1024)
+static __thread uintptr_t stack_floor __attribute__((tls_model("initial-exec")));
+static atomic_bool hook_given_up;
+
+static PyObject *eval_frame311(void *ts, void *iframe, int throwflag);
+
+static void stack_floor_init(void)
+{
+	pthread_attr_t a;
+	void *lo = NULL;
+	size_t size = 0, margin;
+
+	attr_me.busy++;		/* glibc may allocate: not the user's bytes */
+	if (pthread_getattr_np(pthread_self(), &a) == 0) {
+		if (pthread_attr_getstack(&a, &lo, &size) != 0)
+			lo = NULL;
+		pthread_attr_destroy(&a);
+	}
+	attr_me.busy--;
+	margin = size / 4 < STACK_MARGIN ? size / 4 : STACK_MARGIN;
+	stack_floor = lo ? (uintptr_t)lo + margin : 1;	/* 1: unknown, no check */
+}
+
+static void give_up_hook(void)
+{
+	if (atomic_exchange(&hook_given_up, true))
+		return;
+	/* only if nobody chained after us; else stay, passing everything on */
+	if (P._PyInterpreterState_GetEvalFrameFunc(interp) == (void *)eval_frame311)
+		P._PyInterpreterState_SetEvalFrameFunc(interp, prev_eval);
+	out_notice("the C stack of a thread is nearly full (deep recursion, which Python "
+		   "3.11 runs without C stack unless a frame hook is set); line reports "
+		   "stop here so that the program runs on");
+}
+
+static bool is_suspended_gen(void *iframe)
+{
+	const char *f = iframe;
+
+	return f[IF_OWNER] == 1 && (int8_t)f[GEN_STATE - GEN_IFRAME] == -1;
+}
+
+static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct code_info *ci)
+{
+	struct saved_error e;
+	struct attr_inv *top;
+	PyObject *r;
+
+	enter(&e);
+	if (ci->generator && find_suspended(iframe)) {
+		resume(iframe);
+	} else {
+		start(ci, iframe);
+		top = attr_me.top;
+		if (top && top->frame == (PyObject *)iframe) {
+			top->opening = true;	/* until the call event: trace_cb */
+			attr_me.busy++;
+		}
+	}
+	leave(&e);
+	r = ((eval39_fn)prev_eval)(ts, iframe, throwflag);
+	top = attr_me.top;
+	if (top && top->frame == (PyObject *)iframe && (top->opening || top->closing)) {
+		top->opening = top->closing = false;	/* whichever gap is open */
+		attr_me.busy--;
+	}
+	if (top && top->frame == (PyObject *)iframe) {
+		enter(&e);	/* keeps the exception r == NULL carries */
+		if (r && ci->generator && is_suspended_gen(iframe))
+			suspend(top);
+		else
+			finish(top);
+		leave(&e);
+	}
+	return r;
+}
+
+static PyObject *eval_frame311(void *ts, void *iframe, int throwflag)
+{
+	char *f = iframe;
+	PyObject *code = *(PyObject **)(f + IF_CODE);
+	struct code_info *ci;
+	struct attr_inv *top;
+	void *caller;
+
+	if (__builtin_expect(!stack_floor, 0))
+		stack_floor_init();
+	if (__builtin_expect((uintptr_t)__builtin_frame_address(0) < stack_floor, 0) ||
+	    atomic_load_explicit(&hook_given_up, memory_order_relaxed)) {
+		give_up_hook();
+		return ((eval39_fn)prev_eval)(ts, iframe, throwflag);
+	}
+	ci = code_cached(code);
+	if (__builtin_expect(ci == NULL, 0) && !attr_me.busy) {
+		struct saved_error e;
+
+		enter(&e);
+		ci = code_lookup(code, *(PyObject **)(f + IF_GLOBALS));
+		leave(&e);
+	}
+	/* a generator function's call only makes the generator (its frame,
+	 * owned by the thread, runs RETURN_GENERATOR): the generator's own
+	 * frame is the invocation */
+	if (ci && ci->selected && (!ci->generator || f[IF_OWNER] == 1))
+		return eval_selected311(ts, iframe, throwflag, ci);
+	top = attr_me.top;
+	if (top && !attr_me.busy) {
+		/* the frame that calls this one: not linked into it yet */
+		caller = *(void **)(*(char **)((char *)ts + TS_CFRAME) + CF_CURRENT);
+		if (caller == (void *)top->frame)
+			return eval_untraced(ts, iframe, throwflag);
+	}
+	return ((eval39_fn)prev_eval)(ts, iframe, throwflag);
+}
+
 static bool install_eval_frame(void)
 {
 	void *dflt = (void *)P._PyEval_EvalFrameDefault;
@@ -816,7 +985,12 @@ static bool install_eval_frame(void)
 		    !P._PyInterpreterState_GetEvalFrameFunc)
 			return false;
 		prev_eval = P._PyInterpreterState_GetEvalFrameFunc(interp);
-		P._PyInterpreterState_SetEvalFrameFunc(interp, (void *)eval_frame);
+		if (P.minor == 11) {
+			frames_are_keys = true;
+			P._PyInterpreterState_SetEvalFrameFunc(interp, (void *)eval_frame311);
+		} else {
+			P._PyInterpreterState_SetEvalFrameFunc(interp, (void *)eval_frame);
+		}
 		return true;
 	}
 	/* 3.8 has no setter: find the field that holds the default function */
@@ -1135,7 +1309,7 @@ static bool install(void)
 			out_notice("cannot install a frame-evaluation hook; no line reports");
 			return false;
 		}
-	} else {
+	} else if (!install_eval_frame()) {	/* 3.11: else a profile function */
 		P.PyEval_SetProfile(profile_cb, NULL);
 		r = boot_call("follow_threads", "(O)", method("thread_start"), NULL);
 		if (!r)

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import stat
+import subprocess
 
 import pytest
 
@@ -33,6 +34,12 @@ def pyid(py):
 
 
 per_interpreter = pytest.mark.parametrize("py", PYS, ids=[pyid(p) for p in PYS])
+
+
+def is_311(py):
+    out = subprocess.run([py, "-c", "import sys; print(sys.version_info[:2] == (3, 11))"],
+                         capture_output=True, text=True, check=True).stdout
+    return out.strip() == "True"
 
 
 # ---- running programs ----
@@ -693,6 +700,29 @@ def test_generator_reports_once_when_exhausted(py):
     check_rows(rep, {"tail": 2_000_033}, names)
     assert rep.occ(names["yield"]) == 3 and rep.occ(names["tail"]) == 1
     assert rep.occ(names["last"]) == 1
+
+
+@per_interpreter
+def test_deep_recursion_never_overflows_the_c_stack(py):
+    # 3.11 runs Python-to-Python calls without C stack, but not while a
+    # PEP 523 hook is set: memline's hook takes itself out when a thread's
+    # C stack runs low (one notice), and the program runs on as bare.
+    plain = bare(py, "deep.py")
+    if plain.returncode != 0:
+        pytest.skip("%s itself cannot recurse 100,000 deep (rc %s)" % (py, plain.returncode))
+    r = memline(py, "deep.py", "work")
+    assert r.returncode == 0 and r.out == plain.out, r
+    notices = [ln for ln in r.err.splitlines() if ln.startswith("memline:")]
+    if is_311(py):
+        assert notices == ["memline: the C stack of a thread is nearly full (deep recursion, "
+                           "which Python 3.11 runs without C stack unless a frame hook is "
+                           "set); line reports stop here so that the program runs on"], r.err
+    else:
+        assert notices == [], r.err
+    # the invocation already running when the hook stepped out still reports
+    (rep,) = parse_reports(r.err, PREFIX)
+    assert rep.rows[rep.first][3] == "def work():" and not rep.unfinished, r.err
+    assert 3_000_000 <= rep.inc(markers("deep.py")["keep"]) * MIB <= 3_000_000 + SMALL, r.err
 
 
 @per_interpreter
