@@ -83,6 +83,9 @@ enum {
 	X(void, _PyInterpreterState_SetEvalFrameFunc, (void *, void *), 0)      \
 	X(PyObject *, _PyEval_EvalFrameDefault, (), 0)                          \
 	X(int, PyGILState_Ensure, (void), 1)                                    \
+	X(void *, PyThreadState_Get, (void), 1)                                 \
+	X(void, PyThreadState_EnterTracing, (void *), 0)                        \
+	X(void, PyThreadState_LeaveTracing, (void *), 0)                        \
 	X(void, PyGILState_Release, (int), 1)
 
 struct attr_pyapi {

@@ -132,6 +132,26 @@ static void leave(struct saved_error *e)
 	attr_me.busy--;
 }
 
+/*
+ * memline's own Python runs as CPython runs a tracer: with the thread's
+ * "tracing" count up, so a tracer or profiler the program installed (and
+ * sys.monitoring tools) do not see it.  3.11+ have a call for it; before,
+ * PyThreadState.tracing is the int at offset 44 (3.8-3.10 headers).
+ */
+static void own_python(bool enter_it)
+{
+	void *ts = P.PyThreadState_Get();
+
+	if (P.PyThreadState_EnterTracing && P.PyThreadState_LeaveTracing) {
+		if (enter_it)
+			P.PyThreadState_EnterTracing(ts);
+		else
+			P.PyThreadState_LeaveTracing(ts);
+	} else {
+		*(int *)((char *)ts + 44) += enter_it ? 1 : -1;
+	}
+}
+
 static PyObject *boot_call(const char *name, const char *fmt, PyObject *a, PyObject *b)
 {
 	PyObject *f = P.PyDict_GetItemString(boot, name);
@@ -139,7 +159,9 @@ static PyObject *boot_call(const char *name, const char *fmt, PyObject *a, PyObj
 
 	if (!f)
 		return NULL;
+	own_python(true);
 	r = fmt ? P.PyObject_CallFunction(f, fmt, a, b) : P.PyObject_CallObject(f, NULL);
+	own_python(false);
 	if (!r) {
 		out_notice("internal error in %s:", name);
 		P.PyErr_Print();
@@ -613,15 +635,31 @@ out:
 
 static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg);
 
+/*
+ * The thread's C trace function (PyThreadState.c_tracefunc: offset 64 on
+ * 3.8-3.10, 72 on 3.11, checked against the headers).  memline only ever
+ * replaces its own or none: a tracer the program installed (a debugger,
+ * coverage) stays, and memline gets no line events meanwhile.
+ */
+static void *tracefunc_of(void *ts)
+{
+	return *(void **)((char *)ts + (P.minor == 11 ? 72 : 64));
+}
+
+static bool trace_is(void *ts, void *fn)
+{
+	return tracefunc_of(ts ? ts : P.PyThreadState_Get()) == fn;
+}
+
 static void trace_on(void)
 {
-	if (P.minor < 12)
+	if (P.minor < 12 && trace_is(NULL, NULL))
 		P.PyEval_SetTrace(trace_cb, NULL);
 }
 
 static void trace_off_if_idle(void)
 {
-	if (P.minor < 12 && !attr_me.top)
+	if (P.minor < 12 && !attr_me.top && trace_is(NULL, (void *)trace_cb))
 		P.PyEval_SetTrace(NULL, NULL);
 }
 
@@ -694,7 +732,8 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
 			}
 			leave(&e);
 		}
-		if ((!ci || !ci->selected) && called_by(frame, top))
+		if ((!ci || !ci->selected) && called_by(frame, top) &&
+		    trace_is(NULL, (void *)trace_cb))
 			P.PyEval_SetTrace(NULL, NULL);
 	} else if (what == ATTR_TRACE_RETURN && top && top->frame == (PyObject *)frame) {
 		enter(&e);
@@ -764,11 +803,26 @@ static bool frame_suspended(PyFrameObject *frame)
 	return *(const signed char *)(f + 108) == -1;	/* f_state == FRAME_SUSPENDED */
 }
 
+/* A selected frame's evaluation returned: suspended (it yielded) or done. */
+static void after_eval(PyObject *key, bool suspended)
+{
+	struct attr_inv *top = attr_me.top;
+	struct saved_error e;
+
+	if (!top || top->frame != key)
+		return;
+	enter(&e);	/* keeps the exception r == NULL carries */
+	if (suspended)
+		suspend(top);
+	else
+		finish(top);
+	leave(&e);
+}
+
 static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
 			       struct code_info *ci)
 {
 	struct saved_error e;
-	struct attr_inv *top;
 	PyObject *r;
 
 	enter(&e);
@@ -779,15 +833,7 @@ static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
 	leave(&e);
 	r = P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
 			   ((eval39_fn)prev_eval)(ts, frame, throwflag);
-	top = attr_me.top;
-	if (top && top->frame == (PyObject *)frame) {
-		enter(&e);	/* keeps the exception r == NULL carries */
-		if (r && ci->generator && frame_suspended(frame))
-			suspend(top);
-		else
-			finish(top);
-		leave(&e);
-	}
+	after_eval((PyObject *)frame, r && ci->generator && frame_suspended(frame));
 	return r;
 }
 
@@ -803,6 +849,9 @@ static PyObject *eval_untraced(void *ts, PyFrameObject *frame, int throwflag)
 	struct saved_error e;
 	PyObject *r;
 
+	if (!trace_is(ts, (void *)trace_cb))	/* not ours to turn off */
+		return P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
+				      ((eval39_fn)prev_eval)(ts, frame, throwflag);
 	P.PyEval_SetTrace(NULL, NULL);
 	r = P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
 			   ((eval39_fn)prev_eval)(ts, frame, throwflag);
@@ -922,14 +971,7 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 		top->opening = top->closing = false;	/* whichever gap is open */
 		attr_me.busy--;
 	}
-	if (top && top->frame == (PyObject *)iframe) {
-		enter(&e);	/* keeps the exception r == NULL carries */
-		if (r && ci->generator && is_suspended_gen(iframe))
-			suspend(top);
-		else
-			finish(top);
-		leave(&e);
-	}
+	after_eval(iframe, r && ci->generator && is_suspended_gen(iframe));
 	return r;
 }
 

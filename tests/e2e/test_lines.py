@@ -703,6 +703,18 @@ def test_generator_reports_once_when_exhausted(py):
 
 
 @per_interpreter
+def test_the_programs_own_tracer_is_left_alone(py):
+    # sys.settrace set by a callee inside a selected function, and set before
+    # one is called: the program's tracer sees exactly the events it sees
+    # bare (none of memline's own Python, never switched off or replaced),
+    # and each call still reports.
+    r = memline(py, "usertrace.py", "work")
+    assert r.returncode == 0 and r.out == bare(py, "usertrace.py").out, r
+    reps = parse_reports(r.err, PREFIX)
+    assert len(reps) == 2 and all(rep.rows[rep.first][3] == "def work():" for rep in reps), r.err
+
+
+@per_interpreter
 def test_deep_recursion_never_overflows_the_c_stack(py):
     # 3.11 runs Python-to-Python calls without C stack, but not while a
     # PEP 523 hook is set: memline's hook takes itself out when a thread's
