@@ -651,16 +651,29 @@ static bool trace_is(void *ts, void *fn)
 	return tracefunc_of(ts ? ts : P.PyThreadState_Get()) == fn;
 }
 
+/*
+ * PyEval_SetTrace raises the "sys.settrace" audit event, and an audit hook
+ * written in Python runs right there -- under the frame hook too, as a
+ * callee of the selected frame.  memline's own business (busy): the hook
+ * passes it through, its bytes are not the line's.
+ */
+static void set_trace(Py_tracefunc fn)
+{
+	attr_me.busy++;
+	P.PyEval_SetTrace(fn, NULL);
+	attr_me.busy--;
+}
+
 static void trace_on(void)
 {
 	if (P.minor < 12 && trace_is(NULL, NULL))
-		P.PyEval_SetTrace(trace_cb, NULL);
+		set_trace(trace_cb);
 }
 
 static void trace_off_if_idle(void)
 {
 	if (P.minor < 12 && !attr_me.top && trace_is(NULL, (void *)trace_cb))
-		P.PyEval_SetTrace(NULL, NULL);
+		set_trace(NULL);
 }
 
 /* Did this frame just yield (true) or return (false)?  3.8-3.11. */
@@ -734,7 +747,7 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
 		}
 		if ((!ci || !ci->selected) && called_by(frame, top) &&
 		    trace_is(NULL, (void *)trace_cb))
-			P.PyEval_SetTrace(NULL, NULL);
+			set_trace(NULL);
 	} else if (what == ATTR_TRACE_RETURN && top && top->frame == (PyObject *)frame) {
 		enter(&e);
 		if (top->ci->generator && arg && yielded(frame, top->ci))
@@ -852,7 +865,7 @@ static PyObject *eval_untraced(void *ts, PyFrameObject *frame, int throwflag)
 	if (!trace_is(ts, (void *)trace_cb))	/* not ours to turn off */
 		return P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
 				      ((eval39_fn)prev_eval)(ts, frame, throwflag);
-	P.PyEval_SetTrace(NULL, NULL);
+	set_trace(NULL);
 	r = P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
 			   ((eval39_fn)prev_eval)(ts, frame, throwflag);
 	enter(&e);	/* keeps the exception r == NULL carries */

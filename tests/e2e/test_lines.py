@@ -715,6 +715,19 @@ def test_the_programs_own_tracer_is_left_alone(py):
 
 
 @per_interpreter
+def test_a_python_audit_hook_is_no_trouble(py):
+    # Before 3.12 memline turns the trace function on and off with
+    # PyEval_SetTrace, whose "sys.settrace" audit event runs a Python audit
+    # hook right there, as a callee of the selected frame (it once recursed
+    # into a crash on 3.10).  The hook sees those events; nothing else
+    # changes.
+    r = memline(py, "audithook.py", "work")
+    assert r.returncode == 0 and r.out == bare(py, "audithook.py").out, r
+    reps = parse_reports(r.err, PREFIX)
+    assert len(reps) == 2 and all(rep.occ(rep.first + 1) == 1 for rep in reps), r.err
+
+
+@per_interpreter
 def test_deep_recursion_never_overflows_the_c_stack(py):
     # 3.11 runs Python-to-Python calls without C stack, but not while a
     # PEP 523 hook is set: memline's hook takes itself out when a thread's
