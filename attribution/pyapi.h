@@ -74,7 +74,6 @@ enum {
 	X(int, PyFrame_GetLineNumber, (PyFrameObject *), 1)                     \
 	X(PyFrameObject *, PyEval_GetFrame, (void), 1)                          \
 	X(PyObject *, PyFrame_GetGenerator, (PyFrameObject *), 0)               \
-	X(PyFrameObject *, PyFrame_GetBack, (PyFrameObject *), 0)               \
 	X(PyObject *, PyWeakref_NewRef, (PyObject *, PyObject *), 1)            \
 	X(void, PyEval_SetProfile, (Py_tracefunc, PyObject *), 1)               \
 	X(void, PyEval_SetTrace, (Py_tracefunc, PyObject *), 1)                 \

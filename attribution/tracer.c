@@ -698,25 +698,7 @@ static bool yielded(PyFrameObject *frame, struct code_info *ci)
 	return P.minor <= 10 && lasti + 2 < len && code[lasti + 2] == OP_YIELD_FROM;
 }
 
-/* Is this frame called by the thread's running selected frame?  (3.11) */
-static bool called_by(PyFrameObject *frame, struct attr_inv *top)
-{
-	PyFrameObject *back;
-
-	if (!top || top->suspended || !P.PyFrame_GetBack)
-		return false;
-	back = P.PyFrame_GetBack(frame);
-	if (!back)
-		return false;
-	P.Py_DecRef((PyObject *)back);
-	return (PyObject *)back == top->frame;
-}
-
-/*
- * 3.11: as eval_untraced() does on 3.8-3.10, a function the selected frame
- * calls runs without the trace function (no line events to compute), and
- * the selected frame gets it back when that function returns or yields.
- */
+/* 3.11 when the frame hook cannot be installed: call and return events. */
 static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
 	struct saved_error e;
@@ -745,19 +727,12 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
 			}
 			leave(&e);
 		}
-		if ((!ci || !ci->selected) && called_by(frame, top) &&
-		    trace_is(NULL, (void *)trace_cb))
-			set_trace(NULL);
 	} else if (what == ATTR_TRACE_RETURN && top && top->frame == (PyObject *)frame) {
 		enter(&e);
 		if (top->ci->generator && arg && yielded(frame, top->ci))
 			suspend(top);
 		else
 			finish(top);
-		leave(&e);
-	} else if (what == ATTR_TRACE_RETURN && called_by(frame, top)) {
-		enter(&e);	/* keeps an exception being raised */
-		trace_on();
 		leave(&e);
 	}
 	return 0;
@@ -851,27 +826,53 @@ static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
 }
 
 /*
- * A function the selected frame calls runs with the trace function off:
- * its bytes count on the calling line all the same (attr_lines_delta reads
- * the thread's top invocation), and nothing below it pays for line events
- * only the selected frame needs.  A selected function called further down
- * turns tracing on for itself (start), and the caller gets it back here.
+ * A function the selected frame calls runs without line events: its bytes
+ * count on the calling line all the same (attr_lines_delta reads the
+ * thread's top invocation), and nothing below it pays for events only the
+ * selected frame needs.  The thread's "tracing" count is raised around it,
+ * as CPython does while a tracer runs: the trace function stays installed
+ * (PyEval_SetTrace would raise an audit event, and a Python audit hook
+ * could then run -- and handle a pending signal -- where the program never
+ * ran one).  3.11's PyThreadState_EnterTracing also turns the tracing
+ * dispatch off; before, the count only silences the callbacks.  Only when
+ * memline's is the thread's trace function and no profile function is set
+ * (the count would silence a profiler such as cProfile too).
  */
+static bool quiet_enter(void *ts)
+{
+	char *t = ts ? ts : P.PyThreadState_Get();
+
+	if (*(void **)(t + (P.minor == 11 ? 72 : 64)) != (void *)trace_cb ||
+	    *(void **)(t + (P.minor == 11 ? 64 : 56)) != NULL)	/* c_profilefunc */
+		return false;
+	if (P.minor == 11 && !(P.PyThreadState_EnterTracing && P.PyThreadState_LeaveTracing))
+		return false;
+	if (P.minor == 11)
+		P.PyThreadState_EnterTracing(t);
+	else
+		(*(int *)(t + 44))++;
+	return true;
+}
+
+static void quiet_leave(void *ts)
+{
+	char *t = ts ? ts : P.PyThreadState_Get();
+
+	if (P.minor == 11)
+		P.PyThreadState_LeaveTracing(t);
+	else
+		(*(int *)(t + 44))--;
+}
+
 static PyObject *eval_untraced(void *ts, PyFrameObject *frame, int throwflag)
 {
-	struct saved_error e;
+	bool quiet = quiet_enter(ts);
 	PyObject *r;
 
-	if (!trace_is(ts, (void *)trace_cb))	/* not ours to turn off */
-		return P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
-				      ((eval39_fn)prev_eval)(ts, frame, throwflag);
-	set_trace(NULL);
 	r = P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
 			   ((eval39_fn)prev_eval)(ts, frame, throwflag);
-	enter(&e);	/* keeps the exception r == NULL carries */
-	if (attr_me.top)
-		trace_on();
-	leave(&e);
+	if (quiet)
+		quiet_leave(ts);
 	return r;
 }
 

@@ -728,6 +728,20 @@ def test_a_python_audit_hook_is_no_trouble(py):
 
 
 @per_interpreter
+def test_a_pending_signal_lands_where_it_lands_bare(py):
+    # A SIGINT raised just before the selected function resumes a generator
+    # from C is delivered in the innermost generator, as bare.  It once was
+    # swallowed: memline turned the trace function off around the callee
+    # with PyEval_SetTrace, whose audit event ran the program's Python audit
+    # hook, which handled the signal there.
+    plain = bare(py, "sigyield.py")
+    if plain.out == "no _testcapi\n":
+        pytest.skip("%s has no _testcapi (Debian ships it in libpython3-testsuite)" % py)
+    r = memline(py, "sigyield.py", "work", env={"MEMLINE_OUTPUT": "file:/dev/null"})
+    assert r.returncode == 0 and r.out == plain.out == "StopIteration interrupted in inner\n", r
+
+
+@per_interpreter
 def test_deep_recursion_never_overflows_the_c_stack(py):
     # 3.11 runs Python-to-Python calls without C stack, but not while a
     # PEP 523 hook is set: memline's hook takes itself out when a thread's
