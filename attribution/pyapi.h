@@ -15,6 +15,7 @@ typedef struct _object PyObject;
 typedef struct _frame PyFrameObject;
 typedef PyObject *(*PyCFunction)(PyObject *, PyObject *);
 typedef int (*Py_tracefunc)(PyObject *, PyFrameObject *, int, PyObject *);
+typedef int (*Py_AuditHookFunction)(const char *, PyObject *, void *);
 
 /* The stable layout of a method definition. */
 struct attr_py_method {
@@ -83,6 +84,7 @@ enum {
 	X(PyObject *, _PyEval_EvalFrameDefault, (), 0)                          \
 	X(int, PyGILState_Ensure, (void), 1)                                    \
 	X(void *, PyThreadState_Get, (void), 1)                                 \
+	X(int, PySys_AddAuditHook, (Py_AuditHookFunction, void *), 0)           \
 	X(void, PyThreadState_EnterTracing, (void *), 0)                        \
 	X(void, PyThreadState_LeaveTracing, (void *), 0)                        \
 	X(void, PyGILState_Release, (int), 1)

@@ -791,6 +791,9 @@ static bool frame_suspended(PyFrameObject *frame)
 	return *(const signed char *)(f + 108) == -1;	/* f_state == FRAME_SUSPENDED */
 }
 
+static bool quiet_lift(void *ts);
+static void quiet_restore(void *ts, bool lifted);
+
 /* A selected frame's evaluation returned: suspended (it yielded) or done. */
 static void after_eval(PyObject *key, bool suspended)
 {
@@ -810,6 +813,7 @@ static void after_eval(PyObject *key, bool suspended)
 static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
 			       struct code_info *ci)
 {
+	bool lifted;
 	struct saved_error e;
 	PyObject *r;
 
@@ -819,8 +823,10 @@ static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
 	else
 		resume((PyObject *)frame);
 	leave(&e);
+	lifted = quiet_lift(ts);
 	r = P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
 			   ((eval39_fn)prev_eval)(ts, frame, throwflag);
+	quiet_restore(ts, lifted);
 	after_eval((PyObject *)frame, r && ci->generator && frame_suspended(frame));
 	return r;
 }
@@ -834,34 +840,72 @@ static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
  * (PyEval_SetTrace would raise an audit event, and a Python audit hook
  * could then run -- and handle a pending signal -- where the program never
  * ran one).  3.11's PyThreadState_EnterTracing also turns the tracing
- * dispatch off; before, the count only silences the callbacks.  Only when
- * memline's is the thread's trace function and no profile function is set
- * (the count would silence a profiler such as cProfile too).
+ * dispatch off; before, the count only silences the callbacks.
+ *
+ * Only when memline's is the thread's trace function and no profile
+ * function is set, and never against the program: a C audit hook sees
+ * sys.settrace and sys.setprofile (pdb, coverage, cProfile starting inside
+ * the callee) and lowers the count there and then.  A selected function
+ * called inside lowers it for its own run.
  */
+static bool quiet_allowed;	/* the audit hook is in */
+static __thread bool quiet_on __attribute__((tls_model("initial-exec")));
+
+static void tracing_count(char *t, bool up)
+{
+	if (P.minor == 11)
+		(up ? P.PyThreadState_EnterTracing : P.PyThreadState_LeaveTracing)(t);
+	else
+		*(int *)(t + 44) += up ? 1 : -1;	/* PyThreadState.tracing */
+}
+
+static bool quiet_possible(char *t)
+{
+	return quiet_allowed && !quiet_on &&
+	       *(void **)(t + (P.minor == 11 ? 72 : 64)) == (void *)trace_cb &&	/* c_tracefunc */
+	       *(void **)(t + (P.minor == 11 ? 64 : 56)) == NULL;		/* c_profilefunc */
+}
+
 static bool quiet_enter(void *ts)
 {
 	char *t = ts ? ts : P.PyThreadState_Get();
 
-	if (*(void **)(t + (P.minor == 11 ? 72 : 64)) != (void *)trace_cb ||
-	    *(void **)(t + (P.minor == 11 ? 64 : 56)) != NULL)	/* c_profilefunc */
+	if (!quiet_possible(t))
 		return false;
-	if (P.minor == 11 && !(P.PyThreadState_EnterTracing && P.PyThreadState_LeaveTracing))
-		return false;
-	if (P.minor == 11)
-		P.PyThreadState_EnterTracing(t);
-	else
-		(*(int *)(t + 44))++;
+	tracing_count(t, true);
+	quiet_on = true;
 	return true;
 }
 
+/* Ends the quiet (if the audit hook has not ended it already). */
 static void quiet_leave(void *ts)
 {
-	char *t = ts ? ts : P.PyThreadState_Get();
+	if (!quiet_on)
+		return;
+	quiet_on = false;
+	tracing_count(ts ? ts : P.PyThreadState_Get(), false);
+}
 
-	if (P.minor == 11)
-		P.PyThreadState_LeaveTracing(t);
-	else
-		(*(int *)(t + 44))--;
+static int quiet_audit(const char *event, PyObject *args, void *data)
+{
+	(void)args;
+	(void)data;
+	if (quiet_on && !attr_me.busy &&
+	    (!strcmp(event, "sys.settrace") || !strcmp(event, "sys.setprofile")))
+		quiet_leave(NULL);
+	return 0;
+}
+
+static void quiet_install(void)
+{
+	struct saved_error e;
+
+	if (P.minor > 11 || !P.PySys_AddAuditHook ||
+	    (P.minor == 11 && !(P.PyThreadState_EnterTracing && P.PyThreadState_LeaveTracing)))
+		return;
+	enter(&e);	/* a Python audit hook may refuse it: then no quiet */
+	quiet_allowed = P.PySys_AddAuditHook(quiet_audit, NULL) == 0;
+	leave(&e);
 }
 
 static PyObject *eval_untraced(void *ts, PyFrameObject *frame, int throwflag)
@@ -874,6 +918,21 @@ static PyObject *eval_untraced(void *ts, PyFrameObject *frame, int throwflag)
 	if (quiet)
 		quiet_leave(ts);
 	return r;
+}
+
+/* Around a selected frame's run: no quiet, which would hide its lines. */
+static bool quiet_lift(void *ts)
+{
+	if (!quiet_on)
+		return false;
+	quiet_leave(ts);
+	return true;
+}
+
+static void quiet_restore(void *ts, bool lifted)
+{
+	if (lifted)
+		quiet_enter(ts);
 }
 
 static PyObject *eval_frame(void *ts, PyFrameObject *frame, int throwflag)
@@ -966,6 +1025,7 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	struct saved_error e;
 	struct attr_inv *top;
 	PyObject *r;
+	bool lifted;
 
 	enter(&e);
 	if (ci->generator && find_suspended(iframe)) {
@@ -979,7 +1039,9 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 		}
 	}
 	leave(&e);
+	lifted = quiet_lift(ts);
 	r = ((eval39_fn)prev_eval)(ts, iframe, throwflag);
+	quiet_restore(ts, lifted);
 	top = attr_me.top;
 	if (top && top->frame == (PyObject *)iframe && (top->opening || top->closing)) {
 		top->opening = top->closing = false;	/* whichever gap is open */
@@ -1365,7 +1427,10 @@ static bool install(void)
 			out_notice("cannot install a frame-evaluation hook; no line reports");
 			return false;
 		}
-	} else if (!install_eval_frame()) {	/* 3.11: else a profile function */
+		quiet_install();
+	} else if (install_eval_frame()) {	/* 3.11: else a profile function */
+		quiet_install();
+	} else {
 		P.PyEval_SetProfile(profile_cb, NULL);
 		r = boot_call("follow_threads", "(O)", method("thread_start"), NULL);
 		if (!r)

@@ -705,13 +705,18 @@ def test_generator_reports_once_when_exhausted(py):
 @per_interpreter
 def test_the_programs_own_tracer_is_left_alone(py):
     # sys.settrace set by a callee inside a selected function, and set before
-    # one is called: the program's tracer sees exactly the events it sees
+    # one is called, and sys.setprofile in a callee: the program's tracer
+    # and profiler see exactly the events they see
     # bare (none of memline's own Python, never switched off or replaced),
     # and each call still reports.
-    r = memline(py, "usertrace.py", "work")
+    # work2's callees start a tracer and a profiler of their own while
+    # memline has silenced line events below the selected frame: they get
+    # every event bare gets.
+    r = memline(py, "usertrace.py", "work,work2")
     assert r.returncode == 0 and r.out == bare(py, "usertrace.py").out, r
     reps = parse_reports(r.err, PREFIX)
-    assert len(reps) == 2 and all(rep.rows[rep.first][3] == "def work():" for rep in reps), r.err
+    assert [rep.rows[rep.first][3] for rep in reps] == \
+        ["def work2():", "def work():", "def work():"], r.err
 
 
 @per_interpreter

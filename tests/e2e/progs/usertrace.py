@@ -19,6 +19,21 @@ def start_tracing():
     sys.settrace(tracer)
 
 
+def trace_inside():
+    sys.settrace(tracer)             # a tracer started deep in a callee
+    x = helper(3)
+    sys.settrace(None)
+    return x
+
+
+def profile_inside():
+    prof = []
+    sys.setprofile(lambda frame, event, arg: prof.append((frame.f_code.co_name, event)))
+    helper(2)
+    sys.setprofile(None)
+    return prof
+
+
 def work():
     a = helper(10)
     start_tracing()                  # a callee installs the program's tracer
@@ -28,10 +43,20 @@ def work():
     return len(a) + len(b) + len(c)
 
 
+def work2():
+    a = helper(4)
+    x = trace_inside()
+    events = list(seen)
+    seen.clear()
+    p = profile_inside()
+    return a, x, events, p
+
+
 def outer():
     return work() + helper(3)[-1]
 
 
+print(work2())
 print(work())
 seen_inside = list(seen)
 seen.clear()
