@@ -646,6 +646,12 @@ static void *tracefunc_of(void *ts)
 	return *(void **)((char *)ts + (P.minor == 11 ? 72 : 64));
 }
 
+/* PyThreadState.c_profilefunc, the field before. */
+static void *profilefunc_of(void *ts)
+{
+	return *(void **)((char *)ts + (P.minor == 11 ? 64 : 56));
+}
+
 static bool trace_is(void *ts, void *fn)
 {
 	return tracefunc_of(ts ? ts : P.PyThreadState_Get()) == fn;
@@ -861,9 +867,8 @@ static void tracing_count(char *t, bool up)
 
 static bool quiet_possible(char *t)
 {
-	return quiet_allowed && !quiet_on &&
-	       *(void **)(t + (P.minor == 11 ? 72 : 64)) == (void *)trace_cb &&	/* c_tracefunc */
-	       *(void **)(t + (P.minor == 11 ? 64 : 56)) == NULL;		/* c_profilefunc */
+	return quiet_allowed && !quiet_on && tracefunc_of(t) == (void *)trace_cb &&
+	       profilefunc_of(t) == NULL;
 }
 
 static bool quiet_enter(void *ts)
