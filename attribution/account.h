@@ -81,7 +81,6 @@ static inline __attribute__((always_inline)) bool attr_heap_fast(int64_t delta, 
 
 	if (__builtin_expect(s == NULL || s->shared, 0))
 		return false;
-	attr_own_add(alloc ? &s->allocs : &s->frees);
 	if (__libc_single_threaded) {
 		v = atomic_load_explicit(&attr_live_total, memory_order_relaxed) + delta;
 		atomic_store_explicit(&attr_live_total, v, memory_order_relaxed);
@@ -90,16 +89,11 @@ static inline __attribute__((always_inline)) bool attr_heap_fast(int64_t delta, 
 			atomic_store_explicit(&attr_peak, v, memory_order_relaxed);
 	} else {
 		v = atomic_load_explicit(&s->pending, memory_order_relaxed) + delta;
-		if (v >= ATTR_PUBLISH_BYTES || v <= -ATTR_PUBLISH_BYTES) {
-			/* undo the count: the slow path does the whole event */
-			_Atomic uint64_t *c = alloc ? &s->allocs : &s->frees;
-
-			atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) - 1,
-					      memory_order_relaxed);
-			return false;
-		}
+		if (v >= ATTR_PUBLISH_BYTES || v <= -ATTR_PUBLISH_BYTES)
+			return false;	/* time to publish: the slow path does it all */
 		atomic_store_explicit(&s->pending, v, memory_order_relaxed);
 	}
+	attr_own_add(alloc ? &s->allocs : &s->frees);
 	attr_lines_delta(delta);
 	return true;
 }
