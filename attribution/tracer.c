@@ -133,23 +133,23 @@ static void leave(struct saved_error *e)
 }
 
 /*
- * memline's own Python runs as CPython runs a tracer: with the thread's
- * "tracing" count up, so a tracer or profiler the program installed (and
- * sys.monitoring tools) do not see it.  3.11+ have a call for it; before,
- * PyThreadState.tracing is the int at offset 44 (3.8-3.10 headers).
+ * The thread's "tracing" count, which CPython raises while a tracer runs:
+ * no trace or profile callback (nor sys.monitoring event) meanwhile.
+ * 3.11+ have a call for it; before, PyThreadState.tracing is the int at
+ * offset 44 (3.8-3.10 headers).
  */
+static void tracing_count(void *ts, bool up)
+{
+	if (P.PyThreadState_EnterTracing && P.PyThreadState_LeaveTracing)
+		(up ? P.PyThreadState_EnterTracing : P.PyThreadState_LeaveTracing)(ts);
+	else
+		*(int *)((char *)ts + 44) += up ? 1 : -1;
+}
+
+/* memline's own Python: unseen by the program's tracer or profiler. */
 static void own_python(bool enter_it)
 {
-	void *ts = P.PyThreadState_Get();
-
-	if (P.PyThreadState_EnterTracing && P.PyThreadState_LeaveTracing) {
-		if (enter_it)
-			P.PyThreadState_EnterTracing(ts);
-		else
-			P.PyThreadState_LeaveTracing(ts);
-	} else {
-		*(int *)((char *)ts + 44) += enter_it ? 1 : -1;
-	}
+	tracing_count(P.PyThreadState_Get(), enter_it);
 }
 
 static PyObject *boot_call(const char *name, const char *fmt, PyObject *a, PyObject *b)
@@ -856,14 +856,6 @@ static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
  */
 static bool quiet_allowed;	/* the audit hook is in */
 static __thread bool quiet_on __attribute__((tls_model("initial-exec")));
-
-static void tracing_count(char *t, bool up)
-{
-	if (P.minor == 11)
-		(up ? P.PyThreadState_EnterTracing : P.PyThreadState_LeaveTracing)(t);
-	else
-		*(int *)(t + 44) += up ? 1 : -1;	/* PyThreadState.tracing */
-}
 
 static bool quiet_possible(char *t)
 {
