@@ -64,8 +64,9 @@ struct attr_inv {
 	struct attr_inv *prev_all, *next_all;
 	PyObject *gen_ref;		/* 3.13+: weak reference to its generator */
 	bool suspended, finished, line_seen;
-	bool opening, closing;		/* 3.11 eval hook: memline's own frame
-					   object work, not counted */
+	bool gap;			/* 3.11 eval hook: CPython's frame-object
+					   work around the call, not counted
+					   (this invocation holds a busy) */
 };
 
 static struct code_info *codes;
@@ -757,11 +758,11 @@ static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg
 		 * it after the return event, with the frame's locals: neither
 		 * is the function's line.  The hook opened this gap; close it.
 		 */
-		if (what == ATTR_TRACE_CALL && top->opening) {
-			top->opening = false;
+		if (what == ATTR_TRACE_CALL && top->gap) {
+			top->gap = false;
 			attr_me.busy--;
-		} else if (what == ATTR_TRACE_RETURN && !top->closing) {
-			top->closing = true;
+		} else if (what == ATTR_TRACE_RETURN && !top->gap) {
+			top->gap = true;
 			attr_me.busy++;
 		}
 	}
@@ -1031,7 +1032,7 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 		start(ci, iframe);
 		top = attr_me.top;
 		if (top && top->frame == (PyObject *)iframe) {
-			top->opening = true;	/* until the call event: trace_cb */
+			top->gap = true;	/* until the call event: trace_cb */
 			attr_me.busy++;
 		}
 	}
@@ -1040,8 +1041,8 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	r = ((eval39_fn)prev_eval)(ts, iframe, throwflag);
 	quiet_restore(ts, lifted);
 	top = attr_me.top;
-	if (top && top->frame == (PyObject *)iframe && (top->opening || top->closing)) {
-		top->opening = top->closing = false;	/* whichever gap is open */
+	if (top && top->frame == (PyObject *)iframe && top->gap) {
+		top->gap = false;	/* no call event came, or the return one did */
 		attr_me.busy--;
 	}
 	after_eval(iframe, r && ci->generator && is_suspended_gen(iframe));
