@@ -22,7 +22,7 @@
 
 #define PL_EXPORT __attribute__((visibility("default")))
 
-static inline void count_new(void *p)
+static inline __attribute__((always_inline)) void count_new(void *p)
 {
 	if (p)
 		attr_on_alloc(pl_block_size(p), ATTR_HEAP);
