@@ -399,9 +399,11 @@ def test_host_is_not_python_and_prints_nothing_of_memline(demo, lib):
             assert az.TS_RE.match(line) and body.startswith(PREFIX), line
 
 
+@pytest.mark.skipif(os.environ.get("MEMLINE_BENCH_HOST") != "1",
+                    reason="a benchmark (timing), not a test: run scripts/bench-host")
 @pytest.mark.parametrize("interp", INTERPRETERS[:1], ids=[INTERPRETERS[0][0]], indirect=True)
 def test_host_is_not_slowed(interp, page_server, tmp_path, lib):
-    """The host's own CPU time (utime+stime of the Node.js process) for the
+    """Benchmark, run by scripts/bench-host.  The host's own CPU time (utime+stime of the Node.js process) for the
     same 200 requests with memline preloaded into it (A: the launcher, as
     above) and not (B: only the worker preloaded, through a wrapper given
     as FUNCHOST_PYTHON): the same workload and the same reports to print,
