@@ -664,11 +664,24 @@ static bool trace_is(void *ts, void *fn)
  * callee of the selected frame.  memline's own business (busy): the hook
  * passes it through, its bytes are not the line's.
  */
+static void quiet_leave(void *ts);
+static int *tracing_possible_of(char *t);
+static void dispatch_check(int before, int *where);
+
 static void set_trace(Py_tracefunc fn)
 {
+	char *t = P.PyThreadState_Get();
+	int *where = NULL, before = 0;
+
+	quiet_leave(t);		/* the quiet's counts stay CPython's */
+	if (P.minor <= 9 && fn) {
+		where = tracing_possible_of(t);
+		before = where ? *where : 0;
+	}
 	attr_me.busy++;
 	P.PyEval_SetTrace(fn, NULL);
 	attr_me.busy--;
+	dispatch_check(before, where);
 }
 
 static void trace_on(void)
@@ -864,6 +877,65 @@ static bool quiet_possible(char *t)
 	       profilefunc_of(t) == NULL;
 }
 
+/*
+ * 3.8-3.10: what else CPython switches off while its own tracer runs
+ * (call_trace), so that the quiet callee also runs at full speed: 3.10's
+ * CFrame.use_tracing (PyThreadState.cframe, offset 48) sends every
+ * instruction to the tracing dispatch; 3.8/3.9's PyThreadState.use_tracing
+ * (offset 48) guards the call and return paths, and the interpreter's
+ * tracing_possible count (of threads with a trace function) sends every
+ * instruction to the slow dispatch, so this thread's share of it is taken
+ * back meanwhile.  Offsets checked against the 3.8/3.9 internal headers
+ * (_PyRuntime + 588; PyInterpreterState + 68) and at run time: the count
+ * must have risen by one when memline set its trace function
+ * (dispatch_check), or it is left alone.  3.11's EnterTracing does its own.
+ */
+static int *tracing_possible;	/* 3.8/3.9, once checked */
+static __thread bool quiet_took_count __attribute__((tls_model("initial-exec")));
+
+static int *tracing_possible_of(char *t)
+{
+	char *base;
+
+	if (P.minor == 8) {
+		base = dlsym(RTLD_DEFAULT, "_PyRuntime");
+		return base ? (int *)(base + 588) : NULL;
+	}
+	base = *(char **)(t + 16);	/* PyThreadState.interp */
+	return base ? (int *)(base + 68) : NULL;
+}
+
+/* Around memline's own PyEval_SetTrace(trace_cb) on 3.8/3.9. */
+static void dispatch_check(int before, int *where)
+{
+	if (!tracing_possible && where && *where == before + 1)
+		tracing_possible = where;
+}
+
+static void dispatch_off(char *t)
+{
+	if (P.minor == 10) {
+		**(int **)(t + 48) = 0;
+	} else if (P.minor <= 9 && tracing_possible) {
+		*(int *)(t + 48) = 0;
+		--*tracing_possible;
+		quiet_took_count = true;
+	}
+}
+
+static void dispatch_on(char *t)
+{
+	int on = tracefunc_of(t) != NULL || profilefunc_of(t) != NULL;
+
+	if (P.minor == 10) {
+		**(int **)(t + 48) = on;
+	} else if (P.minor <= 9 && quiet_took_count) {
+		++*tracing_possible;
+		quiet_took_count = false;
+		*(int *)(t + 48) = on;
+	}
+}
+
 static bool quiet_enter(void *ts)
 {
 	char *t = ts ? ts : P.PyThreadState_Get();
@@ -871,6 +943,7 @@ static bool quiet_enter(void *ts)
 	if (!quiet_possible(t))
 		return false;
 	tracing_count(t, true);
+	dispatch_off(t);
 	quiet_on = true;
 	return true;
 }
@@ -878,10 +951,14 @@ static bool quiet_enter(void *ts)
 /* Ends the quiet (if the audit hook has not ended it already). */
 static void quiet_leave(void *ts)
 {
+	char *t;
+
 	if (!quiet_on)
 		return;
+	t = ts ? ts : P.PyThreadState_Get();
 	quiet_on = false;
-	tracing_count(ts ? ts : P.PyThreadState_Get(), false);
+	dispatch_on(t);
+	tracing_count(t, false);
 }
 
 static int quiet_audit(const char *event, PyObject *args, void *data)

@@ -720,6 +720,23 @@ def test_the_programs_own_tracer_is_left_alone(py):
 
 
 @per_interpreter
+def test_a_quiet_callee_quiets_no_one_else(py):
+    # Below a selected frame memline switches off what CPython switches off
+    # while its own tracer runs (3.8/3.9 also take the thread's share of the
+    # interpreter's tracing_possible count back): another thread's tracer,
+    # during the quiet and after it, and this thread's tracer later, see
+    # every line event, and the selected function's own lines still count.
+    r = memline(py, "quiet_threads.py", "work")
+    assert r.returncode == 0 and r.out == bare(py, "quiet_threads.py").out, r
+    assert r.out == ("during the quiet, another thread saw 2003\n"
+                     "afterwards, another thread saw 1003\n"
+                     "and this thread saw 1003\n"), r.out
+    (rep,) = parse_reports(r.err, PREFIX)
+    first = rep.first
+    assert [rep.occ(first + i) for i in (1, 2)] == [1, 1], r.err
+
+
+@per_interpreter
 def test_a_python_audit_hook_is_no_trouble(py):
     # Before 3.12 memline turns the trace function on and off with
     # PyEval_SetTrace, whose "sys.settrace" audit event runs a Python audit
