@@ -48,7 +48,8 @@ struct code_info {
 	bool selected, generator, have_source, local_events;
 	PyObject *co_code;		/* bytes, for suspension checks (< 3.12) */
 	PyObject *filename, *texts;	/* str, list of str */
-	PyObject *offset_lines;		/* 3.12+: list, line of each code unit */
+	int32_t *unit_lines;		/* 3.12+: the line of each code unit */
+	ssize_t nunits;
 	int first, nrows;
 	UT_hash_handle hh;
 };
@@ -1307,6 +1308,34 @@ static PyObject *mon_return(PyObject *self, PyObject *const *args, ssize_t n)
 	return mon_leave(false, args[0]);
 }
 
+/* The line of each code unit, as a C array (once per selected code). */
+static bool load_unit_lines(struct code_info *ci)
+{
+	PyObject *list;
+	int32_t *units = NULL;
+	ssize_t n;
+
+	attr_me.busy++;
+	list = boot_call("offset_lines", "(O)", ci->code, NULL);
+	n = list ? P.PyList_Size(list) : -1;
+	if (n > 0 && (units = calloc((size_t)n, sizeof(int32_t)))) {
+		for (ssize_t i = 0; i < n; i++)
+			units[i] = (int32_t)P.PyLong_AsLong(P.PyList_GetItem(list, i));
+	}
+	if (list)
+		P.Py_DecRef(list);
+	/* the call may have let another thread load them meanwhile */
+	if (units && !ci->unit_lines) {
+		ci->nunits = n;
+		ci->unit_lines = units;
+	} else {
+		free(units);
+	}
+	P.PyErr_Clear();
+	attr_me.busy--;
+	return ci->unit_lines != NULL;
+}
+
 /*
  * A backward jump that stays on one line (a one-line loop, an inlined
  * comprehension) is a new execution of that line for sys.settrace; LINE
@@ -1321,21 +1350,14 @@ static PyObject *mon_jump(PyObject *self, PyObject *const *args, ssize_t n)
 
 	(void)self;
 	(void)n;
-	if (to > from || !ci)
+	if (to > from || to < 0 || !ci)
 		goto never_again;
-	if (!ci->offset_lines) {
-		attr_me.busy++;
-		ci->offset_lines = boot_call("offset_lines", "(O)", ci->code, NULL);
-		P.PyErr_Clear();
-		attr_me.busy--;
-		if (!ci->offset_lines)
-			goto never_again;
-	}
-	if (from >= P.PyList_Size(ci->offset_lines))
+	if (!ci->unit_lines && !load_unit_lines(ci))
 		goto never_again;
-	lf = P.PyLong_AsLong(P.PyList_GetItem(ci->offset_lines, from));
-	lt = P.PyLong_AsLong(P.PyList_GetItem(ci->offset_lines, to));
-	P.PyErr_Clear();
+	if (from >= ci->nunits)
+		goto never_again;
+	lf = ci->unit_lines[from];
+	lt = ci->unit_lines[to];
 	/* a jump between two lines is followed by a LINE event: never ask again */
 	if (lf != lt || lt <= 0)
 		goto never_again;
