@@ -58,6 +58,7 @@ struct attr_inv {
 	struct attr_inv_hot hot;	/* first: attr_lines_delta() reads it */
 	struct code_info *ci;
 	PyObject *frame;		/* strong reference */
+	void *iframe;			/* 3.12+: its _PyInterpreterFrame */
 	int64_t pushed_sum;		/* sum of increments when pushed */
 	struct attr_inv *below;		/* the thread's stack of running ones */
 	struct attr_inv *next_waiting;	/* MEMLINE_ASYNC=thread */
@@ -69,6 +70,7 @@ struct attr_inv {
 					   work around the call, not counted
 					   (this invocation holds a busy) */
 };
+#define FO_IFRAME 24		/* 3.12+ PyFrameObject.f_frame */
 
 static struct code_info *codes;
 
@@ -368,6 +370,8 @@ static void start(struct code_info *ci, PyObject *frame)
 	v->frame = frame;
 	if (!frames_are_keys)
 		P.Py_IncRef(frame);
+	if ((P.minor == 12 || P.minor == 13) && frame)
+		v->iframe = *(void **)((char *)frame + FO_IFRAME);
 	v->hot.rows[0].mem = attr_live_now();	/* usage at entry, on the def row */
 	v->next_all = all_invs;
 	if (all_invs)
@@ -1225,6 +1229,37 @@ static PyObject *current_frame(void)
 	return (PyObject *)P.PyEval_GetFrame();
 }
 
+/*
+ * 3.12+, on every LINE and JUMP event of a selected function: is the
+ * running frame the invocation's?  Compared as interpreter frames, which
+ * needs no frame object.  Offsets checked against the 3.12/3.13 headers:
+ * PyFrameObject.f_frame 24; 3.12 PyThreadState.cframe 56 and
+ * _PyCFrame.current_frame 0; 3.13 PyThreadState.current_frame 72.
+ */
+static void *running_iframe(void)
+{
+	char *ts = P.PyThreadState_Get();
+
+	if (P.minor == 12)
+		return **(void ***)(ts + 56);
+	return *(void **)(ts + 72);
+}
+
+static bool is_running(struct attr_inv *v)
+{
+	return v->iframe ? v->iframe == running_iframe() : v->frame == current_frame();
+}
+
+/* A small int's value (3.12+ compact longs), else CPython's answer. */
+static long small_long(PyObject *o)
+{
+	uintptr_t tag = *(uintptr_t *)((char *)o + 16);
+
+	if (tag < (2 << 3))	/* at most one 30-bit digit */
+		return (long)(1 - (long)(tag & 3)) * (long)*(uint32_t *)((char *)o + 24);
+	return P.PyLong_AsLong(o);
+}
+
 static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 {
 	struct saved_error e;
@@ -1283,7 +1318,7 @@ static PyObject *mon_leave(bool yielding, PyObject *code)
 	struct attr_inv *top = attr_me.top;	/* PY_UNWIND is global: compare cheaply first */
 	struct saved_error e;
 
-	if (top && top->ci->code == code && top->frame == current_frame()) {
+	if (top && top->ci->code == code && is_running(top)) {
 		enter(&e);
 		if (yielding)
 			suspend(top);
@@ -1344,8 +1379,8 @@ static bool load_unit_lines(struct code_info *ci)
 static PyObject *mon_jump(PyObject *self, PyObject *const *args, ssize_t n)
 {
 	struct attr_inv *top = attr_me.top;
-	long from = P.PyLong_AsLong(args[1]) / 2, to = P.PyLong_AsLong(args[2]) / 2;
-	struct code_info *ci = code_cached(args[0]);
+	long from = small_long(args[1]) / 2, to = small_long(args[2]) / 2;
+	struct code_info *ci = top && top->ci->code == args[0] ? top->ci : code_cached(args[0]);
 	long lf, lt;
 
 	(void)self;
@@ -1361,7 +1396,7 @@ static PyObject *mon_jump(PyObject *self, PyObject *const *args, ssize_t n)
 	/* a jump between two lines is followed by a LINE event: never ask again */
 	if (lf != lt || lt <= 0)
 		goto never_again;
-	if (top && top->ci == ci && top->frame == current_frame()) {
+	if (top && top->ci == ci && is_running(top)) {
 		attr_me.busy++;
 		line(top, (int)lt);
 		attr_me.busy--;
@@ -1378,9 +1413,9 @@ static PyObject *mon_line(PyObject *self, PyObject *const *args, ssize_t n)
 
 	(void)self;
 	(void)n;
-	if (top && top->ci->code == args[0] && top->frame == current_frame()) {
+	if (top && top->ci->code == args[0] && is_running(top)) {
 		attr_me.busy++;
-		line(top, (int)P.PyLong_AsLong(args[1]));
+		line(top, (int)small_long(args[1]));
 		attr_me.busy--;
 	}
 	return none();
