@@ -76,19 +76,44 @@ static struct code_info *codes;
 
 /* A direct-mapped cache in front of the hash: the profile function asks on
  * every call of every Python function (3.8-3.11). */
-#define CODE_CACHE 4096
-static struct code_info *code_cache[CODE_CACHE];
+/* One entry holds the key and the answer, so that a hit reads one cache
+ * line: the code_info's address with bit 0 set when the code is selected. */
+#define CODE_CACHE_BITS 13
+static struct {
+	PyObject *code;
+	uintptr_t tagged;
+} code_cache[1 << CODE_CACHE_BITS];
+
+/* Fibonacci hashing: code objects sit at all sorts of strides */
+static inline unsigned code_slot(PyObject *code)
+{
+	return (unsigned)(((uintptr_t)code * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - CODE_CACHE_BITS));
+}
+
+/* The code's code_info (tagged), or 0 if memline has not met it yet. */
+static inline uintptr_t code_tagged(PyObject *code)
+{
+	unsigned i = code_slot(code);
+	struct code_info *ci;
+
+	if (code_cache[i].code == code)
+		return code_cache[i].tagged;
+	HASH_FIND_PTR(codes, &code, ci);
+	if (!ci)
+		return 0;
+	code_cache[i].code = code;
+	code_cache[i].tagged = (uintptr_t)ci | ci->selected;
+	return code_cache[i].tagged;
+}
+
+static inline struct code_info *untag(uintptr_t tagged)
+{
+	return (struct code_info *)(tagged & ~(uintptr_t)1);
+}
 
 static inline struct code_info *code_cached(PyObject *code)
 {
-	struct code_info *ci = code_cache[((uintptr_t)code >> 4) & (CODE_CACHE - 1)];
-
-	if (ci && ci->code == code)
-		return ci;
-	HASH_FIND_PTR(codes, &code, ci);
-	if (ci)
-		code_cache[((uintptr_t)code >> 4) & (CODE_CACHE - 1)] = ci;
-	return ci;
+	return untag(code_tagged(code));
 }
 static struct attr_inv *all_invs;	/* every unfinished invocation */
 static struct attr_config cfg;
@@ -1018,18 +1043,20 @@ static void quiet_restore(void *ts, bool lifted)
 static PyObject *eval_frame(void *ts, PyFrameObject *frame, int throwflag)
 {
 	PyObject *code = frame_code(frame);
-	struct code_info *ci = code_cached(code);
+	uintptr_t tagged = code_tagged(code);
 	struct attr_inv *top = attr_me.top;
 
-	if (__builtin_expect(ci == NULL, 0) && !attr_me.busy) {
+	if (__builtin_expect(tagged == 0, 0) && !attr_me.busy) {
 		struct saved_error e;
+		struct code_info *ci;
 
 		enter(&e);
 		ci = code_lookup(code, *(PyObject **)((char *)frame + F_GLOBALS));
 		leave(&e);
+		tagged = ci ? (uintptr_t)ci | ci->selected : 0;
 	}
-	if (ci && ci->selected)
-		return eval_selected(ts, frame, throwflag, ci);
+	if (tagged & 1)
+		return eval_selected(ts, frame, throwflag, untag(tagged));
 	if (top && *(PyObject **)((char *)frame + F_BACK) == top->frame && !attr_me.busy)
 		return eval_untraced(ts, frame, throwflag);
 	if (P.minor == 8)
@@ -1137,6 +1164,7 @@ static PyObject *eval_frame311(void *ts, void *iframe, int throwflag)
 	PyObject *code = *(PyObject **)(f + IF_CODE);
 	struct code_info *ci;
 	struct attr_inv *top;
+	uintptr_t tagged;
 	void *caller;
 
 	if (__builtin_expect(!stack_floor, 0))
@@ -1146,18 +1174,20 @@ static PyObject *eval_frame311(void *ts, void *iframe, int throwflag)
 		give_up_hook();
 		return ((eval39_fn)prev_eval)(ts, iframe, throwflag);
 	}
-	ci = code_cached(code);
-	if (__builtin_expect(ci == NULL, 0) && !attr_me.busy) {
+	tagged = code_tagged(code);
+	if (__builtin_expect(tagged == 0, 0) && !attr_me.busy) {
 		struct saved_error e;
 
 		enter(&e);
 		ci = code_lookup(code, *(PyObject **)(f + IF_GLOBALS));
 		leave(&e);
+		tagged = ci ? (uintptr_t)ci | ci->selected : 0;
 	}
 	/* a generator function's call only makes the generator (its frame,
 	 * owned by the thread, runs RETURN_GENERATOR): the generator's own
 	 * frame is the invocation */
-	if (ci && ci->selected && (!ci->generator || f[IF_OWNER] == 1))
+	ci = untag(tagged);
+	if ((tagged & 1) && (!ci->generator || f[IF_OWNER] == 1))
 		return eval_selected311(ts, iframe, throwflag, ci);
 	top = attr_me.top;
 	if (top && !attr_me.busy) {
