@@ -94,12 +94,11 @@ def source(code):
         if start == 0:       # a module
             start = 1
     except Exception:
+        import dis
         import linecache
         start = code.co_firstlineno
-        last = start
-        for _, _, line in getattr(code, 'co_lines', lambda: ())():
-            if line is not None and line > last:
-                last = line
+        last = max([start] + [line for _, line in dis.findlinestarts(code)
+                              if line is not None])
         lines = linecache.getlines(filename)[start - 1:last]
         if not lines:
             lines = [''] * (last - start + 1)

@@ -44,8 +44,9 @@
 __thread struct attr_thread attr_me __attribute__((tls_model("initial-exec")));
 
 struct code_info {
-	PyObject *code;			/* strong reference: the key stays unique */
-	bool selected, generator, have_source, local_events;
+	PyObject *code;			/* strong reference if selected (or if
+					   CPython cannot say when it dies) */
+	bool selected, generator, have_source, local_events, strong;
 	PyObject *co_code;		/* bytes, for suspension checks (< 3.12) */
 	PyObject *filename, *texts;	/* str, list of str */
 	int32_t *unit_lines;		/* 3.12+: the line of each code unit */
@@ -224,6 +225,68 @@ static long attr_long(PyObject *o, const char *name)
 	return r;
 }
 
+/*
+ * An unselected code object is not kept alive: a program that compiles
+ * code as it runs (exec, eval, generated classes) would grow without end.
+ * CPython says when it dies (3.12+: a code watcher; before: the free
+ * function of a co_extra slot), and its entry goes.  Selected ones are
+ * kept: few, and invocations point at them.
+ */
+static ssize_t extra_index = -1;	/* 3.8-3.11 */
+static bool code_watcher;		/* 3.12+ */
+
+static void code_forget(struct code_info *ci)
+{
+	unsigned i = code_slot(ci->code);
+
+	if (code_cache[i].code == ci->code) {
+		code_cache[i].code = NULL;
+		code_cache[i].tagged = 0;
+	}
+	HASH_DEL(codes, ci);
+	free(ci);
+}
+
+/* CPython calls it for every slot of a dying code's co_extra, ours empty
+ * when only another tool used the co_extra */
+static void code_extra_free(void *extra)
+{
+	if (extra)
+		code_forget(extra);
+}
+
+static int code_event(int event, PyObject *code)
+{
+	struct code_info *ci;
+
+	if (event != 1)		/* PY_CODE_EVENT_DESTROY */
+		return 0;
+	HASH_FIND_PTR(codes, &code, ci);
+	if (ci && !ci->strong)
+		code_forget(ci);
+	return 0;
+}
+
+static void code_watch_install(void)
+{
+	if (P.minor >= 12 && P.PyCode_AddWatcher)
+		code_watcher = P.PyCode_AddWatcher(code_event) >= 0;
+	else if (P.minor <= 11 && P._PyEval_RequestCodeExtraIndex && P._PyCode_SetExtra)
+		extra_index = P._PyEval_RequestCodeExtraIndex(code_extra_free);
+	P.PyErr_Clear();
+}
+
+static bool watch_code(struct code_info *ci)
+{
+	if (code_watcher)
+		return true;
+	if (extra_index < 0 || P._PyCode_SetExtra(ci->code, extra_index, ci) != 0) {
+		P.PyErr_Clear();
+		return false;
+	}
+	return true;
+}
+
 static struct code_info *code_lookup(PyObject *code, PyObject *globs)
 {
 	struct code_info *ci;
@@ -235,12 +298,16 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs)
 	ci = calloc(1, sizeof(*ci));
 	if (!ci)
 		return NULL;
-	P.Py_IncRef(code);
 	ci->code = code;
 	r = boot_call("match", "OO", code, globs ? globs : P.none);
 	ci->selected = r && P.PyObject_IsTrue(r) == 1;
 	if (r)
 		P.Py_DecRef(r);
+	P.PyErr_Clear();
+	if (ci->selected || !watch_code(ci)) {
+		P.Py_IncRef(code);
+		ci->strong = true;
+	}
 	if (ci->selected) {
 		long flags = attr_long(code, "co_flags");
 
@@ -1565,6 +1632,7 @@ static bool install(void)
 	if (!r)
 		return false;
 	P.Py_DecRef(r);
+	code_watch_install();
 	if (P.minor >= 12) {
 		PyObject *f = P.PyDict_GetItemString(boot, "monitor");
 
