@@ -91,20 +91,26 @@ static inline unsigned code_slot(PyObject *code)
 	return (unsigned)(((uintptr_t)code * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - CODE_CACHE_BITS));
 }
 
-/* The code's code_info (tagged), or 0 if memline has not met it yet. */
-static inline uintptr_t code_tagged(PyObject *code)
+static __attribute__((noinline)) uintptr_t code_tagged_slow(PyObject *code, unsigned i)
 {
-	unsigned i = code_slot(code);
 	struct code_info *ci;
 
-	if (code_cache[i].code == code)
-		return code_cache[i].tagged;
 	HASH_FIND_PTR(codes, &code, ci);
 	if (!ci)
 		return 0;
 	code_cache[i].code = code;
 	code_cache[i].tagged = (uintptr_t)ci | ci->selected;
 	return code_cache[i].tagged;
+}
+
+/* The code's code_info (tagged), or 0 if memline has not met it yet. */
+static inline __attribute__((always_inline)) uintptr_t code_tagged(PyObject *code)
+{
+	unsigned i = code_slot(code);
+
+	if (__builtin_expect(code_cache[i].code == code, 1))
+		return code_cache[i].tagged;
+	return code_tagged_slow(code, i);
 }
 
 static inline struct code_info *untag(uintptr_t tagged)
@@ -1107,13 +1113,15 @@ static void quiet_restore(void *ts, bool lifted)
 		quiet_enter(ts);
 }
 
-static PyObject *eval_frame(void *ts, PyFrameObject *frame, int throwflag)
+/* Codes met for the first time, selected ones, and callees of a selected
+ * frame; eval_frame keeps the common case short. */
+static __attribute__((noinline)) PyObject *eval_frame_slow(void *ts, PyFrameObject *frame,
+							    int throwflag, uintptr_t tagged)
 {
 	PyObject *code = frame_code(frame);
-	uintptr_t tagged = code_tagged(code);
 	struct attr_inv *top = attr_me.top;
 
-	if (__builtin_expect(tagged == 0, 0) && !attr_me.busy) {
+	if (tagged == 0 && !attr_me.busy) {
 		struct saved_error e;
 		struct code_info *ci;
 
@@ -1131,9 +1139,25 @@ static PyObject *eval_frame(void *ts, PyFrameObject *frame, int throwflag)
 	return ((eval39_fn)prev_eval)(ts, frame, throwflag);
 }
 
+/* 3.8-3.10 PyFrameObject.f_code: the fifth pointer */
+#define FRAME_CODE(frame) (((PyObject **)(frame))[4])
+
+static PyObject *eval_frame(void *ts, PyFrameObject *frame, int throwflag)
+{
+	uintptr_t tagged = code_tagged(FRAME_CODE(frame));
+
+	if (__builtin_expect(tagged == 0 || (tagged & 1) || attr_me.top, 0))
+		return eval_frame_slow(ts, frame, throwflag, tagged);
+	return ((eval39_fn)prev_eval)(ts, frame, throwflag);
+}
+
 static PyObject *eval_frame38(PyFrameObject *frame, int throwflag)
 {
-	return eval_frame(NULL, frame, throwflag);
+	uintptr_t tagged = code_tagged(FRAME_CODE(frame));
+
+	if (__builtin_expect(tagged == 0 || (tagged & 1) || attr_me.top, 0))
+		return eval_frame_slow(NULL, frame, throwflag, tagged);
+	return ((eval38_fn)prev_eval)(frame, throwflag);
 }
 
 /* ---- 3.11: the same hook, given a _PyInterpreterFrame ---- */
@@ -1153,7 +1177,8 @@ static PyObject *eval_frame38(PyFrameObject *frame, int throwflag)
  * stack) the hook takes itself out, so calls are inlined again.
  */
 #define STACK_MARGIN (256 * 1024)
-static __thread uintptr_t stack_floor __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t stack_floor __attribute__((tls_model("initial-exec"))) = UINTPTR_MAX;
+					/* UINTPTR_MAX: not asked yet */
 static atomic_bool hook_given_up;
 
 static PyObject *eval_frame311(void *ts, void *iframe, int throwflag);
@@ -1225,24 +1250,23 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	return r;
 }
 
-static PyObject *eval_frame311(void *ts, void *iframe, int throwflag)
+static __attribute__((noinline)) PyObject *eval_frame311_slow(void *ts, void *iframe,
+								int throwflag, uintptr_t tagged)
 {
 	char *f = iframe;
 	PyObject *code = *(PyObject **)(f + IF_CODE);
 	struct code_info *ci;
 	struct attr_inv *top;
-	uintptr_t tagged;
 	void *caller;
 
-	if (__builtin_expect(!stack_floor, 0))
+	if (__builtin_expect(stack_floor == UINTPTR_MAX, 0))
 		stack_floor_init();
 	if (__builtin_expect((uintptr_t)__builtin_frame_address(0) < stack_floor, 0) ||
 	    atomic_load_explicit(&hook_given_up, memory_order_relaxed)) {
 		give_up_hook();
 		return ((eval39_fn)prev_eval)(ts, iframe, throwflag);
 	}
-	tagged = code_tagged(code);
-	if (__builtin_expect(tagged == 0, 0) && !attr_me.busy) {
+	if (tagged == 0 && !attr_me.busy) {
 		struct saved_error e;
 
 		enter(&e);
@@ -1263,6 +1287,19 @@ static PyObject *eval_frame311(void *ts, void *iframe, int throwflag)
 		if (caller == (void *)top->frame)
 			return eval_untraced(ts, iframe, throwflag);
 	}
+	return ((eval39_fn)prev_eval)(ts, iframe, throwflag);
+}
+
+/* The common case: a known, unselected code, nothing selected running on
+ * this thread, and room on the C stack. */
+static PyObject *eval_frame311(void *ts, void *iframe, int throwflag)
+{
+	uintptr_t tagged = code_tagged(*(PyObject **)((char *)iframe + IF_CODE));
+
+	if (__builtin_expect(tagged == 0 || (tagged & 1) || attr_me.top ||
+			     (uintptr_t)__builtin_frame_address(0) < stack_floor ||
+			     atomic_load_explicit(&hook_given_up, memory_order_relaxed), 0))
+		return eval_frame311_slow(ts, iframe, throwflag, tagged);
 	return ((eval39_fn)prev_eval)(ts, iframe, throwflag);
 }
 
