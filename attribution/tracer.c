@@ -75,10 +75,10 @@ struct attr_inv {
 
 static struct code_info *codes;
 
-/* A direct-mapped cache in front of the hash: the profile function asks on
- * every call of every Python function (3.8-3.11). */
-/* One entry holds the key and the answer, so that a hit reads one cache
- * line: the code_info's address with bit 0 set when the code is selected. */
+/* A direct-mapped cache in front of the hash: the eval hook asks on every
+ * call of every Python function (3.8-3.11).  One entry holds the key and
+ * the answer, so that a hit reads one cache line: the code_info's address
+ * with bit 0 set when the code is selected. */
 #define CODE_CACHE_BITS 13
 static struct {
 	PyObject *code;
