@@ -87,8 +87,6 @@ enum {
 	X(int, PySys_AddAuditHook, (Py_AuditHookFunction, void *), 0)           \
 	X(void, PyThreadState_EnterTracing, (void *), 0)                        \
 	X(void, PyThreadState_LeaveTracing, (void *), 0)                        \
-	X(ssize_t, _PyEval_RequestCodeExtraIndex, (void (*)(void *)), 0)        \
-	X(int, _PyCode_SetExtra, (PyObject *, ssize_t, void *), 0)             \
 	X(int, PyCode_AddWatcher, (int (*)(int, PyObject *)), 0)               \
 	X(void, PyGILState_Release, (int), 1)
 

@@ -232,14 +232,17 @@ static long attr_long(PyObject *o, const char *name)
 }
 
 /*
- * An unselected code object is not kept alive: a program that compiles
- * code as it runs (exec, eval, generated classes) would grow without end.
- * CPython says when it dies (3.12+: a code watcher; before: the free
- * function of a co_extra slot), and its entry goes.  Selected ones are
- * kept: few, and invocations point at them.
+ * 3.12+: an unselected code object is not kept alive (a program that
+ * compiles code as it runs would grow without end): a code watcher says
+ * when it dies, and its entry goes.  Selected ones are kept: few, and
+ * invocations point at them.  Before 3.12 every code memline meets stays:
+ * the only notice there is a co_extra slot's free function, and CPython
+ * calls every registered free function on every code that has a co_extra,
+ * so giving each code one would run other tools' free functions where
+ * they never ran (CPython's test_code frees its ctypes one before the
+ * last codes die: a crash at exit).
  */
-static ssize_t extra_index = -1;	/* 3.8-3.11 */
-static bool code_watcher;		/* 3.12+ */
+static bool code_watcher;
 
 static void code_forget(struct code_info *ci)
 {
@@ -251,14 +254,6 @@ static void code_forget(struct code_info *ci)
 	}
 	HASH_DEL(codes, ci);
 	free(ci);
-}
-
-/* CPython calls it for every slot of a dying code's co_extra, ours empty
- * when only another tool used the co_extra */
-static void code_extra_free(void *extra)
-{
-	if (extra)
-		code_forget(extra);
 }
 
 static int code_event(int event, PyObject *code)
@@ -277,20 +272,7 @@ static void code_watch_install(void)
 {
 	if (P.minor >= 12 && P.PyCode_AddWatcher)
 		code_watcher = P.PyCode_AddWatcher(code_event) >= 0;
-	else if (P.minor <= 11 && P._PyEval_RequestCodeExtraIndex && P._PyCode_SetExtra)
-		extra_index = P._PyEval_RequestCodeExtraIndex(code_extra_free);
 	P.PyErr_Clear();
-}
-
-static bool watch_code(struct code_info *ci)
-{
-	if (code_watcher)
-		return true;
-	if (extra_index < 0 || P._PyCode_SetExtra(ci->code, extra_index, ci) != 0) {
-		P.PyErr_Clear();
-		return false;
-	}
-	return true;
 }
 
 static struct code_info *code_lookup(PyObject *code, PyObject *globs)
@@ -310,7 +292,7 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs)
 	if (r)
 		P.Py_DecRef(r);
 	P.PyErr_Clear();
-	if (ci->selected || !watch_code(ci)) {
+	if (ci->selected || !code_watcher) {
 		P.Py_IncRef(code);
 		ci->strong = true;
 	}

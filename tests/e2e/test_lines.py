@@ -850,11 +850,23 @@ def test_selector_nested_qualname(py, spec, first):
 
 # ---- code made as the program runs ----
 
+def before_312(py):
+    out = subprocess.run([py, "-c", "import sys; print(sys.version_info < (3, 12))"],
+                         capture_output=True, text=True, check=True).stdout
+    return out.strip() == "True"
+
+
 @per_interpreter
-def test_code_compiled_at_run_time_is_not_kept(py):
+def test_code_compiled_at_run_time_is_not_kept(py, request):
     """memline keeps no code object alive that it did not select: 30,000
     functions made by exec() and dropped cost the process what they cost
-    bare (memline once held them all: 40-100 MiB more)."""
+    bare (memline once held them all: 40-100 MiB more).  Before 3.12 only
+    a co_extra free function could say when a code dies, and those run
+    for every code that has a co_extra (a crash in CPython's own
+    test_code): a known gap there."""
+    if before_312(py):
+        request.node.add_marker(pytest.mark.xfail(
+            strict=True, reason="before 3.12 memline keeps the code objects it meets alive"))
     rounds = 30000
     b = bare(py, "codegen.py", [str(rounds)])
     m = memline(py, "codegen.py", "some_function_never_defined", [str(rounds)])
