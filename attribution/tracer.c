@@ -52,7 +52,8 @@ struct code_info {
 	int32_t *unit_lines;		/* 3.12+: the line of each code unit */
 	ssize_t nunits;
 	int first, nrows;
-	UT_hash_handle hh;
+	PyObject *ref;			/* 3.8-3.11, unselected: weak reference */
+	UT_hash_handle hh, hh_ref;
 };
 
 struct attr_inv {
@@ -232,28 +233,60 @@ static long attr_long(PyObject *o, const char *name)
 }
 
 /*
- * 3.12+: an unselected code object is not kept alive (a program that
- * compiles code as it runs would grow without end): a code watcher says
- * when it dies, and its entry goes.  Selected ones are kept: few, and
- * invocations point at them.  Before 3.12 every code memline meets stays:
- * the only notice there is a co_extra slot's free function, and CPython
- * calls every registered free function on every code that has a co_extra,
- * so giving each code one would run other tools' free functions where
- * they never ran (CPython's test_code frees its ctypes one before the
- * last codes die: a crash at exit).
+ * An unselected code object is not kept alive (a program that compiles
+ * code as it runs would grow without end, and code that expects a code
+ * object to die would see it live on): when CPython frees it, its entry
+ * goes.  3.12+ say so to a code watcher; before, a weak reference with a
+ * callback does (a co_extra slot's free function would not do: CPython
+ * calls every tool's free function on every code that has a co_extra).
+ * Selected ones are kept: few, and invocations point at them.
  */
 static bool code_watcher;
+static struct code_info *codes_by_ref;	/* 3.8-3.11, by weak reference */
 
 static void code_forget(struct code_info *ci)
 {
 	unsigned i = code_slot(ci->code);
+	PyObject *ref = ci->ref;
 
 	if (code_cache[i].code == ci->code) {
 		code_cache[i].code = NULL;
 		code_cache[i].tagged = 0;
 	}
 	HASH_DEL(codes, ci);
+	if (ref)
+		HASH_DELETE(hh_ref, codes_by_ref, ci);
 	free(ci);
+	if (ref)
+		P.Py_DecRef(ref);	/* last: CPython may be calling us with it */
+}
+
+static PyObject *method(const char *name);
+
+static PyObject *py_code_died(PyObject *self, PyObject *ref)
+{
+	struct code_info *ci;
+
+	(void)self;
+	HASH_FIND(hh_ref, codes_by_ref, &ref, sizeof(ref), ci);
+	if (ci)
+		code_forget(ci);
+	P.Py_IncRef(P.none);
+	return P.none;
+}
+
+/* Before 3.12: a weak reference whose callback forgets the code. */
+static bool watch_code(struct code_info *ci)
+{
+	if (P.minor >= 12)
+		return false;
+	ci->ref = P.PyWeakref_NewRef(ci->code, method("code_died"));
+	if (!ci->ref) {
+		P.PyErr_Clear();
+		return false;
+	}
+	HASH_ADD(hh_ref, codes_by_ref, ref, sizeof(ci->ref), ci);
+	return true;
 }
 
 static int code_event(int event, PyObject *code)
@@ -292,7 +325,7 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs)
 	if (r)
 		P.Py_DecRef(r);
 	P.PyErr_Clear();
-	if (ci->selected || !code_watcher) {
+	if (ci->selected || !(code_watcher || watch_code(ci))) {
 		P.Py_IncRef(code);
 		ci->strong = true;
 	}
@@ -497,7 +530,6 @@ static void line(struct attr_inv *v, int lineno)
 static void trace_off_if_idle(void);
 static void report(struct attr_inv *v, bool unfinished);
 
-static PyObject *method(const char *name);
 
 /*
  * 3.13 closes a generator suspended at a plain yield without throwing into
@@ -1592,6 +1624,7 @@ static struct attr_py_method methods[] = {
 	{ "thread_start", py_thread_start, ATTR_METH_VARARGS, NULL },
 	{ "finish_all", py_at_exit, ATTR_METH_NOARGS, NULL },
 	{ "gen_died", py_gen_died, ATTR_METH_O, NULL },
+	{ "code_died", py_code_died, ATTR_METH_O, NULL },
 	{ "mon_start", (PyCFunction)(void (*)(void))mon_start, 0x80, NULL },
 	{ "mon_resume", (PyCFunction)(void (*)(void))mon_resume, 0x80, NULL },
 	{ "mon_throw", (PyCFunction)(void (*)(void))mon_resume, 0x80, NULL },

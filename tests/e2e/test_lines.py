@@ -850,23 +850,11 @@ def test_selector_nested_qualname(py, spec, first):
 
 # ---- code made as the program runs ----
 
-def before_312(py):
-    out = subprocess.run([py, "-c", "import sys; print(sys.version_info < (3, 12))"],
-                         capture_output=True, text=True, check=True).stdout
-    return out.strip() == "True"
-
-
 @per_interpreter
-def test_code_compiled_at_run_time_is_not_kept(py, request):
+def test_code_compiled_at_run_time_is_not_kept(py):
     """memline keeps no code object alive that it did not select: 30,000
     functions made by exec() and dropped cost the process what they cost
-    bare (memline once held them all: 40-100 MiB more).  Before 3.12 only
-    a co_extra free function could say when a code dies, and those run
-    for every code that has a co_extra (a crash in CPython's own
-    test_code): a known gap there."""
-    if before_312(py):
-        request.node.add_marker(pytest.mark.xfail(
-            strict=True, reason="before 3.12 memline keeps the code objects it meets alive"))
+    bare (memline once held them all: 40-100 MiB more)."""
     rounds = 30000
     b = bare(py, "codegen.py", [str(rounds)])
     m = memline(py, "codegen.py", "some_function_never_defined", [str(rounds)])
@@ -876,6 +864,26 @@ def test_code_compiled_at_run_time_is_not_kept(py, request):
     assert total_m == total
     grown = (int(rss_m) - int(rss_bare)) * 1024
     assert grown < 8 * MIB, (grown, b, m)
+
+
+@per_interpreter
+def test_unselected_code_dies_when_the_program_drops_it(py):
+    """A code object memline met but did not select dies when the program
+    lets go of it, as bare: a weak reference to it fires at once."""
+    src = ("import weakref\n"
+           "ns = {}\n"
+           "exec('def f():\\n    return 1\\n', ns)\n"
+           "ns['f']()\n"
+           "died = []\n"
+           "r = weakref.ref(ns['f'].__code__, lambda _: died.append(1))\n"
+           "del ns\n"
+           "import gc; gc.collect()   # f and its globals form a cycle\n"
+           "print(died, r())\n")
+    b = Result(run([py, "-c", src]))
+    m = Result(run([py, "-c", src], preload=True,
+                   env_extra={"MEMLINE_FUNCTIONS": "some_function_never_defined"}))
+    assert b.out == "[1] None\n", b
+    assert m.out == b.out, m
 
 
 @per_interpreter
