@@ -46,7 +46,7 @@ __thread struct attr_thread attr_me __attribute__((tls_model("initial-exec")));
 struct code_info {
 	PyObject *code;			/* strong reference if selected (or if
 					   CPython cannot say when it dies) */
-	bool selected, generator, have_source, local_events, strong;
+	bool selected, generator, have_source, local_events;
 	PyObject *co_code;		/* bytes, for suspension checks (< 3.12) */
 	PyObject *filename, *texts;	/* str, list of str */
 	int32_t *unit_lines;		/* 3.12+: the line of each code unit */
@@ -92,6 +92,12 @@ static inline unsigned code_slot(PyObject *code)
 	return (unsigned)(((uintptr_t)code * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - CODE_CACHE_BITS));
 }
 
+/* What the cache holds for a code_info (0: not met yet). */
+static inline uintptr_t tag(struct code_info *ci)
+{
+	return ci ? (uintptr_t)ci | ci->selected : 0;
+}
+
 static __attribute__((noinline)) uintptr_t code_tagged_slow(PyObject *code, unsigned i)
 {
 	struct code_info *ci;
@@ -100,7 +106,7 @@ static __attribute__((noinline)) uintptr_t code_tagged_slow(PyObject *code, unsi
 	if (!ci)
 		return 0;
 	code_cache[i].code = code;
-	code_cache[i].tagged = (uintptr_t)ci | ci->selected;
+	code_cache[i].tagged = tag(ci);
 	return code_cache[i].tagged;
 }
 
@@ -296,7 +302,7 @@ static int code_event(int event, PyObject *code)
 	if (event != 1)		/* PY_CODE_EVENT_DESTROY */
 		return 0;
 	HASH_FIND_PTR(codes, &code, ci);
-	if (ci && !ci->strong)
+	if (ci && !ci->selected)	/* the others are watched */
 		code_forget(ci);
 	return 0;
 }
@@ -327,7 +333,6 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs)
 	P.PyErr_Clear();
 	if (ci->selected || !(code_watcher || watch_code(ci))) {
 		P.Py_IncRef(code);
-		ci->strong = true;
 	}
 	if (ci->selected) {
 		long flags = attr_long(code, "co_flags");
@@ -1142,7 +1147,7 @@ static __attribute__((noinline)) PyObject *eval_frame_slow(void *ts, PyFrameObje
 		enter(&e);
 		ci = code_lookup(code, *(PyObject **)((char *)frame + F_GLOBALS));
 		leave(&e);
-		tagged = ci ? (uintptr_t)ci | ci->selected : 0;
+		tagged = tag(ci);
 	}
 	if (tagged & 1)
 		return eval_selected(ts, frame, throwflag, untag(tagged));
@@ -1156,22 +1161,29 @@ static __attribute__((noinline)) PyObject *eval_frame_slow(void *ts, PyFrameObje
 /* 3.8-3.10 PyFrameObject.f_code: the fifth pointer */
 #define FRAME_CODE(frame) (((PyObject **)(frame))[4])
 
+/* A known, unselected code, and nothing selected running on this thread:
+ * the eval hooks only pass it on. */
+static inline bool pass_on(uintptr_t tagged)
+{
+	return __builtin_expect(tagged != 0 && !(tagged & 1) && !attr_me.top, 1);
+}
+
 static PyObject *eval_frame(void *ts, PyFrameObject *frame, int throwflag)
 {
 	uintptr_t tagged = code_tagged(FRAME_CODE(frame));
 
-	if (__builtin_expect(tagged == 0 || (tagged & 1) || attr_me.top, 0))
-		return eval_frame_slow(ts, frame, throwflag, tagged);
-	return ((eval39_fn)prev_eval)(ts, frame, throwflag);
+	if (pass_on(tagged))
+		return ((eval39_fn)prev_eval)(ts, frame, throwflag);
+	return eval_frame_slow(ts, frame, throwflag, tagged);
 }
 
 static PyObject *eval_frame38(PyFrameObject *frame, int throwflag)
 {
 	uintptr_t tagged = code_tagged(FRAME_CODE(frame));
 
-	if (__builtin_expect(tagged == 0 || (tagged & 1) || attr_me.top, 0))
-		return eval_frame_slow(NULL, frame, throwflag, tagged);
-	return ((eval38_fn)prev_eval)(frame, throwflag);
+	if (pass_on(tagged))
+		return ((eval38_fn)prev_eval)(frame, throwflag);
+	return eval_frame_slow(NULL, frame, throwflag, tagged);
 }
 
 /* ---- 3.11: the same hook, given a _PyInterpreterFrame ---- */
@@ -1286,7 +1298,7 @@ static __attribute__((noinline)) PyObject *eval_frame311_slow(void *ts, void *if
 		enter(&e);
 		ci = code_lookup(code, *(PyObject **)(f + IF_GLOBALS));
 		leave(&e);
-		tagged = ci ? (uintptr_t)ci | ci->selected : 0;
+		tagged = tag(ci);
 	}
 	/* a generator function's call only makes the generator (its frame,
 	 * owned by the thread, runs RETURN_GENERATOR): the generator's own
@@ -1310,11 +1322,10 @@ static PyObject *eval_frame311(void *ts, void *iframe, int throwflag)
 {
 	uintptr_t tagged = code_tagged(*(PyObject **)((char *)iframe + IF_CODE));
 
-	if (__builtin_expect(tagged == 0 || (tagged & 1) || attr_me.top ||
-			     (uintptr_t)__builtin_frame_address(0) < stack_floor ||
-			     atomic_load_explicit(&hook_given_up, memory_order_relaxed), 0))
-		return eval_frame311_slow(ts, iframe, throwflag, tagged);
-	return ((eval39_fn)prev_eval)(ts, iframe, throwflag);
+	if (pass_on(tagged) && (uintptr_t)__builtin_frame_address(0) >= stack_floor &&
+	    !atomic_load_explicit(&hook_given_up, memory_order_relaxed))
+		return ((eval39_fn)prev_eval)(ts, iframe, throwflag);
+	return eval_frame311_slow(ts, iframe, throwflag, tagged);
 }
 
 static bool install_eval_frame(void)
