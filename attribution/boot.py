@@ -1,6 +1,7 @@
 # memline's Python side.  Runs once per process, with the GIL held, in the
 # namespace of the _memline module (whose C functions are already there),
 # before site is imported: keep imports few and cheap.
+import _thread
 import sys
 
 _selectors = []      # [text, kind, scope, pattern, matched]
@@ -105,9 +106,78 @@ def source(code):
     return filename, start, [l.rstrip('\r\n') for l in lines]
 
 
-def log(name, message):
-    import logging
-    logging.getLogger(name).info(message)
+_held = []           # reports waiting for logging to be usable
+
+
+def _logging():
+    """The logging module, or None while it cannot be used from here: a
+    report can end while logging (or threading, which it needs) is being
+    imported -- with MEMLINE_FUNCTIONS=* or a selected function that an
+    import runs."""
+    mod = sys.modules.get('logging')
+    if mod is None:
+        try:
+            import logging as mod
+        except Exception:
+            return None
+    spec = getattr(mod, '__spec__', None)
+    if getattr(spec, '_initializing', False) or not hasattr(mod, 'getLogger'):
+        return None
+    return mod
+
+
+def _thread_in_limbo():
+    """True while a threading.Thread is starting or ending, unknown to
+    threading: a record made now would register a dummy thread for it
+    (3.13 then complains at exit).  Threads threading never knew (made by
+    C code) log now, as the program's own records would."""
+    threading = sys.modules.get('threading')
+    active = getattr(threading, '_active', None)
+    if active is None or threading.get_ident() in active:
+        return False
+    bootstrap = getattr(getattr(threading, 'Thread', None), '_bootstrap', None)
+    code = getattr(bootstrap, '__code__', None)
+    f = sys._getframe(1)
+    while f is not None:
+        if f.f_code is code:
+            return True
+        f = f.f_back
+    return False
+
+
+# One report's records go out together, whichever threads report at once.
+# Bounded wait: a handler that is holding its own lock when a selected
+# function it called ends would otherwise wait for us forever.
+_one_report = _thread.RLock()
+
+
+def log(name, lines):
+    """One report: each of its lines one INFO record of the logger."""
+    logging = _logging()
+    if logging is None or _thread_in_limbo():
+        _held.append((name, lines))
+        return
+    got = _one_report.acquire(True, 2.0)
+    try:
+        while _held:
+            _emit(logging, *_held.pop(0))
+        _emit(logging, name, lines)
+    finally:
+        if got:
+            _one_report.release()
+
+
+def _emit(logging, name, lines):
+    logger = logging.getLogger(name)
+    for line in lines:
+        logger.info(line)
+
+
+def release_held():
+    """At exit: what log() had to hold back."""
+    logging = _logging() if _held and not _thread_in_limbo() else None
+    while logging is not None and _held:
+        _emit(logging, *_held.pop(0))
 
 
 def unmatched():

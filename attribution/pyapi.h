@@ -67,6 +67,8 @@ enum {
 	X(PyObject *, PyLong_FromLongLong, (long long), 1)                      \
 	X(const char *, PyUnicode_AsUTF8, (PyObject *), 1)                      \
 	X(PyObject *, PyUnicode_FromStringAndSize, (const char *, ssize_t), 1)  \
+	X(PyObject *, PyList_New, (ssize_t), 1)                                 \
+	X(int, PyList_Append, (PyObject *, PyObject *), 1)                      \
 	X(ssize_t, PyList_Size, (PyObject *), 1)                                \
 	X(PyObject *, PyList_GetItem, (PyObject *, ssize_t), 1)                 \
 	X(PyObject *, PyTuple_GetItem, (PyObject *, ssize_t), 1)                \

@@ -189,9 +189,19 @@ static void tracing_count(void *ts, bool up)
 		*(int *)((char *)ts + 44) += up ? 1 : -1;
 }
 
-/* memline's own Python: unseen by the program's tracer or profiler. */
+/*
+ * memline's own Python (boot.py, and what it runs: imports, the logging
+ * sink's handlers): unseen by the program's tracer or profiler, and never
+ * an invocation of its own -- with MEMLINE_FUNCTIONS=* the import system's
+ * functions are selected, and loading one's source imports.  3.12+ send
+ * no monitoring event while the tracing count is up; before, the frame
+ * hooks and profile_cb look at own_depth.
+ */
+static __thread int own_depth __attribute__((tls_model("initial-exec")));
+
 static void own_python(bool enter_it)
 {
+	own_depth += enter_it ? 1 : -1;
 	tracing_count(P.PyThreadState_Get(), enter_it);
 }
 
@@ -628,24 +638,34 @@ static PyObject *py_gen_died(PyObject *self, PyObject *ref)
 
 /* ---- reports ---- */
 
+/* The logging sink gathers a report's lines, then logs them in one go. */
 static void logging_write(void *ctx, const char *text, size_t len)
 {
-	PyObject *msg, *name, *r;
+	PyObject *msg;
 
-	(void)ctx;
-	if (len == 0)
+	if (len == 0 || !ctx)
 		return;	/* blank layout lines mean nothing in a log */
 	msg = P.PyUnicode_FromStringAndSize(text, (ssize_t)len);
-	name = P.PyUnicode_FromStringAndSize(cfg.logger, (ssize_t)strlen(cfg.logger));
-	if (msg && name) {
-		r = boot_call("log", "OO", name, msg);
+	if (msg) {
+		P.PyList_Append((PyObject *)ctx, msg);
+		P.Py_DecRef(msg);
+	}
+}
+
+static void logging_emit(PyObject *lines)
+{
+	PyObject *name = P.PyUnicode_FromStringAndSize(cfg.logger, (ssize_t)strlen(cfg.logger));
+	PyObject *r;
+
+	if (name && lines) {
+		r = boot_call("log", "OO", name, lines);
 		if (r)
 			P.Py_DecRef(r);
 	}
-	if (msg)
-		P.Py_DecRef(msg);
 	if (name)
 		P.Py_DecRef(name);
+	if (lines)
+		P.Py_DecRef(lines);
 }
 
 static void flush_python_stream(const char *name)
@@ -656,9 +676,13 @@ static void flush_python_stream(const char *name)
 		return;
 	stream = P.PyObject_GetAttrString(sys, name);
 	if (stream && stream != P.none) {
-		r = P.PyObject_CallFunction(P.PyObject_GetAttrString(stream, "flush"), NULL);
+		PyObject *flush = P.PyObject_GetAttrString(stream, "flush");
+
+		r = flush ? P.PyObject_CallObject(flush, NULL) : NULL;
 		if (r)
 			P.Py_DecRef(r);
+		if (flush)
+			P.Py_DecRef(flush);
 	}
 	if (stream)
 		P.Py_DecRef(stream);
@@ -706,6 +730,7 @@ static void report(struct attr_inv *v, bool unfinished)
 	struct out_report r = { P.PyUnicode_AsUTF8(ci->filename), rows, ci->nrows, unfinished };
 	struct out_sink sink = { out_fd_line, NULL };
 	int fd = 2, file = -1;
+	PyObject *lines = NULL;
 
 	if (!rows || !r.filename)
 		goto out;
@@ -727,6 +752,7 @@ static void report(struct attr_inv *v, bool unfinished)
 	switch (cfg.output) {
 	case ATTR_OUT_LOGGING:
 		sink.write = logging_write;
+		lines = P.PyList_New(0);
 		break;
 	case ATTR_OUT_FILE:
 		file = open_output();
@@ -745,10 +771,12 @@ static void report(struct attr_inv *v, bool unfinished)
 		fd = 1;
 		break;
 	}
-	sink.ctx = &fd;
+	sink.ctx = cfg.output == ATTR_OUT_LOGGING ? (void *)lines : (void *)&fd;
 	out_report(&r, &style, &sink);
 	if (file >= 0)
 		close(file);
+	if (cfg.output == ATTR_OUT_LOGGING)
+		logging_emit(lines);
 out:
 	free(rows);
 	P.PyErr_Clear();
@@ -847,7 +875,7 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
 	struct attr_inv *top = attr_me.top;
 
 	(void)obj;
-	if (what == ATTR_TRACE_CALL) {
+	if (what == ATTR_TRACE_CALL && !own_depth) {
 		PyObject *code = frame_code(frame);
 		struct code_info *ci = code_cached(code);
 
@@ -1149,7 +1177,7 @@ static __attribute__((noinline)) PyObject *eval_frame_slow(void *ts, PyFrameObje
 		leave(&e);
 		tagged = tag(ci);
 	}
-	if (tagged & 1)
+	if ((tagged & 1) && !own_depth)
 		return eval_selected(ts, frame, throwflag, untag(tagged));
 	if (top && *(PyObject **)((char *)frame + F_BACK) == top->frame && !attr_me.busy)
 		return eval_untraced(ts, frame, throwflag);
@@ -1304,7 +1332,7 @@ static __attribute__((noinline)) PyObject *eval_frame311_slow(void *ts, void *if
 	 * owned by the thread, runs RETURN_GENERATOR): the generator's own
 	 * frame is the invocation */
 	ci = untag(tagged);
-	if ((tagged & 1) && (!ci->generator || f[IF_OWNER] == 1))
+	if ((tagged & 1) && (!ci->generator || f[IF_OWNER] == 1) && !own_depth)
 		return eval_selected311(ts, iframe, throwflag, ci);
 	top = attr_me.top;
 	if (top && !attr_me.busy) {
@@ -1615,6 +1643,9 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 	for (struct attr_inv *v = all_invs; v; v = v->next_all)
 		if (v->hot.rows)
 			report(v, !generator_closed(v));
+	r = boot_call("release_held", NULL, NULL, NULL);
+	if (r)
+		P.Py_DecRef(r);
 	r = boot_call("unmatched", NULL, NULL, NULL);
 	if (r) {
 		for (ssize_t i = 0; i < P.PyList_Size(r); i++)

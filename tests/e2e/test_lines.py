@@ -187,11 +187,10 @@ def parse_reports(text, prefix="", increments_only=False, with_spans=False):
 def strip_reports(text, prefix=""):
     """text without memline's report blocks (which must be well formed)."""
     _, spans, lines = parse_reports(text, prefix, with_spans=True)
-    keep = []
-    for n, line in enumerate(lines):
-        if not any(a <= n < b for a, b in spans):
-            keep.append(line)
-    return "\n".join(keep)
+    inside = set()
+    for a, b in spans:
+        inside.update(range(a, b))
+    return "\n".join(line for n, line in enumerate(lines) if n not in inside)
 
 
 # ---- checks on byte counts ----
@@ -734,6 +733,45 @@ def test_a_quiet_callee_quiets_no_one_else(py):
     (rep,) = parse_reports(r.err, PREFIX)
     first = rep.first
     assert [rep.occ(first + i) for i in (1, 2)] == [1, 1], r.err
+
+
+@per_interpreter
+@pytest.mark.parametrize("sink", ["stderr", "logging"])
+def test_every_function_selected(py, sink):
+    # MEMLINE_FUNCTIONS=*: the import system's, threading's and logging's
+    # functions are selected too, and memline's own Python (loading a
+    # function's source imports; the logging sink runs logging) calls them.
+    # Those calls are memline's business and never invocations of their own
+    # (they once recursed until CPython aborted, on 3.8-3.10); a report that
+    # ends while logging is being imported, or on a thread that threading
+    # is starting or has let go, waits for logging to be usable.  Nothing
+    # of the program changes and every call of work() reports its exact bytes.
+    env = {"MEMLINE_OUTPUT": sink, "MEMLINE_PRECISION": "3"}
+    if sink == "logging":
+        env["WITH_LOGGING"] = "1"
+    plain = bare(py, "everything.py", env=env)
+    r = memline(py, "everything.py", "*", env=env)
+    assert r.returncode == 0 and plain.returncode == 0, r
+    assert r.out == plain.out == "[5000000, 5000000, 5000000, 5000000]\n", r.out
+    assert plain.err == ""
+    assert not [l for l in r.err.split("\n") if l and not l.startswith(PREFIX)], r.err[-3000:]
+    if sink == "logging":
+        # one record per non-blank line: put the blank layout lines back
+        text = []
+        for line in r.err.split("\n"):
+            if line.startswith(PREFIX + "Filename: "):
+                text += ["", "", line, ""] if text else [line, ""]
+            elif line:
+                text.append(line)
+        r.err = "\n".join(text + ["", "", ""])
+    reps = parse_reports(r.err, PREFIX)
+    assert strip_reports(r.err, PREFIX).strip() == ""
+    assert len(reps) > 100            # the import system's and the rest
+    works = [rep for rep in reps
+             if rep.filename == prog("everything.py") and rep.rows[rep.first][3] == "def work():"]
+    assert len(works) == 4, [rep.rows[rep.first] for rep in reps if rep.filename == prog("everything.py")]
+    for rep in works:
+        check_rows(rep, {"big": 5_000_000}, markers("everything.py"))
 
 
 @per_interpreter
