@@ -59,20 +59,23 @@ struct code_info {
 struct attr_inv {
 	struct attr_inv_hot hot;	/* first: attr_lines_delta() reads it */
 	struct code_info *ci;
-	PyObject *frame;		/* strong reference */
+	PyObject *frame;		/* key; a strong reference if frame_held */
 	void *iframe;			/* 3.12+: its _PyInterpreterFrame */
 	int64_t pushed_sum;		/* sum of increments when pushed */
 	struct attr_inv *below;		/* the thread's stack of running ones */
 	struct attr_inv *next_waiting;	/* MEMLINE_ASYNC=thread */
 	struct attr_thread *waiting_on;	/* whose waiting list holds it */
 	struct attr_inv *prev_all, *next_all;
-	PyObject *gen_ref;		/* 3.13+: weak reference to its generator */
-	bool suspended, finished, line_seen;
+	PyObject *gen_ref;		/* 3.8-3.10, 3.13+: weak reference to its
+					   generator */
+	bool suspended, finished, line_seen, frame_held;
 	bool gap;			/* 3.11 eval hook: CPython's frame-object
 					   work around the call, not counted
 					   (this invocation holds a busy) */
 };
 #define FO_IFRAME 24		/* 3.12+ PyFrameObject.f_frame */
+static size_t f_lasti_off;		/* 3.8-3.10 PyFrameObject.f_lasti: 104 on
+					   3.8/3.9, 96 on 3.10; f_gen is before */
 
 static struct code_info *codes;
 
@@ -496,8 +499,10 @@ static void start(struct code_info *ci, PyObject *frame)
 	}
 	v->ci = ci;
 	v->frame = frame;
-	if (!frames_are_keys)
+	if (!frames_are_keys) {
 		P.Py_IncRef(frame);
+		v->frame_held = true;
+	}
 	if ((P.minor == 12 || P.minor == 13) && frame)
 		v->iframe = *(void **)((char *)frame + FO_IFRAME);
 	v->hot.rows[0].mem = attr_live_now();	/* usage at entry, on the def row */
@@ -525,6 +530,10 @@ static void resume(PyObject *frame)
 		return;
 	unwait(v);
 	v->suspended = false;
+	if (P.minor <= 10 && !v->frame_held) {
+		P.Py_IncRef(frame);
+		v->frame_held = true;
+	}
 	push(v);
 	trace_on();
 }
@@ -547,6 +556,35 @@ static void report(struct attr_inv *v, bool unfinished);
 
 
 /*
+ * 3.8-3.10: a suspended generator's frame holds its locals, and the
+ * generator is often among them (a reference cycle): a strong reference of
+ * ours to the frame would keep the whole cycle from the garbage collector,
+ * and the generator's finally blocks from running.  While it is suspended
+ * memline holds a weak reference to the generator instead (which owns the
+ * frame); when the generator dies, the frame is held again for the
+ * generator's last run -- its finalizer throws GeneratorExit into it, and
+ * the frame hook sees that run end as usual.
+ */
+static void release_frame(struct attr_inv *v)
+{
+	PyObject *gen;
+
+	if (!v->frame_held)
+		return;
+	if (!v->gen_ref) {
+		gen = *(PyObject **)((char *)v->frame + f_lasti_off - 8);	/* f_gen */
+		if (!gen)
+			return;
+		v->gen_ref = P.PyWeakref_NewRef(gen, method("gen_died"));
+		P.PyErr_Clear();
+		if (!v->gen_ref)
+			return;
+	}
+	v->frame_held = false;
+	P.Py_DecRef(v->frame);
+}
+
+/*
  * 3.13 closes a generator suspended at a plain yield without throwing into
  * it, so no event tells us it ended: a weak reference to the generator
  * does, when it is dropped (an explicit close() of a generator still
@@ -556,6 +594,10 @@ static void watch_generator(struct attr_inv *v)
 {
 	PyObject *gen;
 
+	if (P.minor <= 10) {
+		release_frame(v);
+		return;
+	}
 	if (P.minor < 13 || v->gen_ref || !P.PyFrame_GetGenerator)
 		return;
 	gen = P.PyFrame_GetGenerator((PyFrameObject *)v->frame);
@@ -599,8 +641,9 @@ static void retire(struct attr_inv *v)
 	unlink_all(v);
 	if (!finalizing)	/* else the exit already reported it */
 		report(v, false);
-	if (!frames_are_keys)
+	if (v->frame_held)
 		P.Py_DecRef(v->frame);
+	v->frame_held = false;
 	if (v->gen_ref)
 		P.Py_DecRef(v->gen_ref);
 	free(v->hot.rows);
@@ -618,6 +661,25 @@ static void finish(struct attr_inv *v)
 	trace_off_if_idle();
 }
 
+/*
+ * 3.13's generator close: one suspended at a yield outside any try block is
+ * cleared without running (and without an event: memline retires it when
+ * the generator dies); otherwise GeneratorExit is thrown into it, and its
+ * last run ends with the usual events, its finally blocks counted.  Read
+ * the way CPython decides, from the instruction the frame would resume at
+ * (_PyInterpreterFrame.instr_ptr), still there while the dying generator's
+ * weak references are called back.
+ */
+static bool closes_quietly(struct attr_inv *v)
+{
+	const uint8_t *ip = v->iframe ? *(const uint8_t **)((char *)v->iframe + 56) : NULL;
+
+	if (!ip)
+		return true;
+	/* RESUME, RESUME_CHECK, INSTRUMENTED_RESUME; RESUME_OPARG_DEPTH1_MASK */
+	return (ip[0] == 149 || ip[0] == 207 || ip[0] == 236) && (ip[1] & 0x4);
+}
+
 static PyObject *py_gen_died(PyObject *self, PyObject *ref)
 {
 	struct saved_error e;
@@ -626,6 +688,15 @@ static PyObject *py_gen_died(PyObject *self, PyObject *ref)
 	enter(&e);
 	for (struct attr_inv *v = all_invs; v; v = v->next_all) {
 		if (v->gen_ref == ref && v->suspended) {
+			if (P.minor <= 10) {	/* its last run is coming */
+				if (!v->frame_held) {
+					P.Py_IncRef(v->frame);
+					v->frame_held = true;
+				}
+				break;
+			}
+			if (!closes_quietly(v))
+				break;	/* GeneratorExit goes in: its events follow */
 			unwait(v);
 			retire(v);
 			break;
@@ -829,7 +900,9 @@ static void set_trace(Py_tracefunc fn)
 		before = where ? *where : 0;
 	}
 	attr_me.busy++;
+	own_depth++;	/* a selected audit hook: no invocation of ours */
 	P.PyEval_SetTrace(fn, NULL);
+	own_depth--;
 	attr_me.busy--;
 	dispatch_check(before, where);
 }
@@ -944,7 +1017,6 @@ typedef void *(*PyThreadState_Get_fn)(void);
 /* PyFrameObject offsets, checked against each version's headers. */
 #define F_BACK 24
 #define F_GLOBALS 48
-static size_t f_lasti_off;	/* 104 on 3.8/3.9, 96 on 3.10 */
 
 typedef PyObject *(*eval38_fn)(PyFrameObject *, int);
 typedef PyObject *(*eval39_fn)(void *, PyFrameObject *, int);

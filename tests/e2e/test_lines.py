@@ -847,6 +847,23 @@ def test_generator_closed_early_reports_when_closed(py, request):
     assert [reports[1].occ(n) for n in (7, 8)] == [1, 1]
 
 
+@per_interpreter
+def test_generator_in_a_reference_cycle_is_collected(py):
+    # memline must not keep a suspended selected generator's frame alive:
+    # the cycle through its locals is collected as bare, its finally block
+    # runs then (it once waited for exit on 3.8-3.10, where memline held the
+    # frame), and the report, finally included, comes out then and there.
+    r = memline(py, "gencycle.py", "gen", env={"MEMLINE_OUTPUT": "stdout", **P3})
+    assert r.returncode == 0 and r.err == "", r
+    assert strip_reports(r.out) == bare(py, "gencycle.py").out == "finalized 1 after collect\n"
+    (rep,), spans, _ = parse_reports(r.out, with_spans=True)
+    assert r.out.splitlines()[spans[0][1]] == "finalized 1 after collect"
+    assert not rep.unfinished
+    names = markers("gencycle.py")
+    check_rows(rep, {"final": 2_000_000}, names)
+    assert rep.occ(names["final"]) == 1 and rep.occ(names["second"]) == 1
+
+
 # ---- selectors ----
 
 SELECTOR_CASES = [
