@@ -19,5 +19,7 @@ bool attr_pyapi_resolve(const char **missing)
 		*missing = "_Py_NoneStruct";
 		return false;
 	}
+	attr_py.gen_type = dlsym(RTLD_DEFAULT, "PyGen_Type");
+	attr_py.coro_type = dlsym(RTLD_DEFAULT, "PyCoro_Type");
 	return true;
 }

@@ -98,6 +98,7 @@ struct attr_pyapi {
 #undef ATTR_PYAPI_FIELD
 	int minor;	/* 3.minor */
 	PyObject *none;	/* Py_None */
+	void *gen_type, *coro_type;	/* PyGen_Type, PyCoro_Type (optional) */
 };
 
 extern struct attr_pyapi attr_py;

@@ -587,8 +587,7 @@ static void release_frame(struct attr_inv *v)
 /*
  * 3.13 closes a generator suspended at a plain yield without throwing into
  * it, so no event tells us it ended: a weak reference to the generator
- * does, when it is dropped (an explicit close() of a generator still
- * referenced is seen only at exit).
+ * does, when it is dropped (and close_wrap, when it is closed).
  */
 static void watch_generator(struct attr_inv *v)
 {
@@ -1703,6 +1702,61 @@ static bool generator_closed(struct attr_inv *v)
 	return closed;
 }
 
+/*
+ * 3.13: close() on a generator or coroutine suspended at a plain yield
+ * clears its frame without an event (see closes_quietly).  memline wraps
+ * their close method -- CPython reads the function from the type's
+ * PyMethodDef at each call -- and retires such an invocation when close()
+ * returns.
+ */
+#define TP_METHODS 232		/* 3.13 PyTypeObject.tp_methods */
+static PyCFunction close_orig;
+
+static PyObject *close_wrap(PyObject *self, PyObject *unused)
+{
+	PyObject *r = close_orig(self, unused), *gen;
+	struct saved_error e;
+
+	if (!r || !all_invs)
+		return r;
+	enter(&e);
+	for (struct attr_inv *v = all_invs; v; v = v->next_all) {
+		if (!v->suspended || !v->gen_ref)
+			continue;
+		gen = P.PyObject_CallObject(v->gen_ref, NULL);	/* the referent */
+		if (gen)
+			P.Py_DecRef(gen);	/* self holds it */
+		if (gen == self) {
+			unwait(v);
+			retire(v);
+			break;
+		}
+	}
+	leave(&e);
+	return r;
+}
+
+static void close_wrap_install(void)
+{
+	void *types[] = { P.gen_type, P.coro_type };
+
+	if (P.minor != 13)
+		return;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct attr_py_method *m = types[i] ?
+			*(struct attr_py_method **)((char *)types[i] + TP_METHODS) : NULL;
+
+		for (; m && m->name; m++) {
+			if (strcmp(m->name, "close") || m->flags != ATTR_METH_NOARGS)
+				continue;
+			if (!close_orig)
+				close_orig = m->meth;
+			if (m->meth == close_orig)
+				m->meth = close_wrap;
+		}
+	}
+}
+
 static PyObject *py_at_exit(PyObject *self, PyObject *args)
 {
 	struct saved_error e;
@@ -1799,6 +1853,7 @@ static bool install(void)
 		return false;
 	P.Py_DecRef(r);
 	code_watch_install();
+	close_wrap_install();
 	if (P.minor >= 12) {
 		PyObject *f = P.PyDict_GetItemString(boot, "monitor");
 

@@ -825,26 +825,25 @@ def test_deep_recursion_never_overflows_the_c_stack(py):
 
 
 @per_interpreter
-def test_generator_closed_early_reports_when_closed(py, request):
-    # a generator left by break, dropped, or closed finishes then and there
-    if "3.13" in py:
-        # Known gap, kept visible: 3.13's gen.close() fast path clears the
-        # frame without PY_THROW/PY_UNWIND.  memline notices a generator
-        # that is dropped (a weak reference), but an explicit close() of one
-        # still referenced is only seen at exit: its report comes late.
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="3.13: explicit gen.close() sends no monitoring event"))
-    r = memline(py, "genclose.py", "gen", env={"MEMLINE_OUTPUT": "stdout"})
+def test_generator_closed_early_reports_when_closed(py):
+    # a generator left by break, dropped, or closed finishes then and there;
+    # so does a coroutine closed before it finished.  (3.13 clears a frame
+    # suspended at a plain yield with no monitoring event: memline sees the
+    # generator die, or its close() return.)
+    r = memline(py, "genclose.py", "gen,coro", env={"MEMLINE_OUTPUT": "stdout"})
     assert r.returncode == 0 and r.err == "", r
     assert strip_reports(r.out, PREFIX) == bare(py, "genclose.py").out
     out = r.out.splitlines()
     reports, spans, _ = parse_reports(r.out, PREFIX, with_spans=True)
-    assert [rep.unfinished for rep in reports] == [False, False, False], r.out
+    assert [rep.unfinished for rep in reports] == [False] * 4, r.out
     # each report came out before the line the program printed next
-    for (start, end), after in zip(spans, ("after break", "after del", "after close")):
+    for (start, end), after in zip(spans, ("after break", "after del", "after close",
+                                           "after coroutine close")):
         assert out[end] == after, (out[end], after)
     assert [reports[0].occ(n) for n in (7, 8)] == [3, 3]
     assert [reports[1].occ(n) for n in (7, 8)] == [1, 1]
+    assert [reports[2].occ(n) for n in (7, 8)] == [1, 1]
+    assert reports[3].rows[reports[3].first][3] == "async def coro():"
 
 
 @per_interpreter

@@ -1,5 +1,5 @@
 """Selected generators that are not run to the end: left by break, closed by
-garbage collection, closed explicitly."""
+garbage collection, closed explicitly; and a coroutine closed explicitly."""
 import gc
 
 
@@ -22,3 +22,19 @@ g = gen(5)
 next(g)
 g.close()
 print("after close")
+
+
+class Later:
+    def __await__(self):
+        yield
+
+
+async def coro():
+    await Later()
+    return 1
+
+
+c = coro()
+c.send(None)
+c.close()
+print("after coroutine close")
