@@ -2,9 +2,48 @@
 # namespace of the _memline module (whose C functions are already there),
 # before site is imported: keep imports few and cheap.
 import _thread
+import posix
 import sys
 
 _selectors = []      # [text, kind, scope, pattern, matched]
+_OWN = globals()
+
+
+# memline imports what it needs when a report first needs it, in whichever
+# thread that is.  A fork in another thread meanwhile would leave the child
+# waiting forever on that module's import lock (held by a thread the child
+# does not have): os.fork() waits for memline's imports to finish.  The
+# waits are bounded, so that no import can deadlock against one.
+_importing = _thread.allocate_lock()
+_held_for_fork = [False]
+
+
+def _import(name):
+    mod = sys.modules.get(name)
+    spec = getattr(mod, '__spec__', None)
+    if mod is not None and not getattr(spec, '_initializing', False):
+        return mod
+    got = _importing.acquire(True, 2.0)
+    try:
+        __import__(name)
+        return sys.modules[name]
+    finally:
+        if got:
+            _importing.release()
+
+
+def _before_fork():
+    _held_for_fork[0] = _importing.acquire(True, 5.0)
+
+
+def _after_fork():
+    if _held_for_fork[0]:
+        _held_for_fork[0] = False
+        _importing.release()
+
+
+posix.register_at_fork(before=_before_fork, after_in_parent=_after_fork,
+                       after_in_child=_after_fork)
 
 
 def _glob(pat, s):
@@ -52,7 +91,7 @@ def _qualname(code, globs):
         return q
     # Before 3.11 a code object has no qualname: the function object made
     # from it has (asked only when the last part of a selector matched).
-    import gc
+    gc = _import('gc')
     for f in gc.get_referrers(code):
         if getattr(f, '__code__', None) is code:
             return f.__qualname__
@@ -60,6 +99,8 @@ def _qualname(code, globs):
 
 
 def match(code, globs):
+    if globs is _OWN:            # memline's own functions never report
+        return False
     hit = False
     qual = None
     for sel in _selectors:
@@ -90,13 +131,12 @@ def source(code):
     if filename.endswith(('.pyc', '.pyo')):
         filename = filename[:-1]
     try:
-        import inspect
-        lines, start = inspect.getsourcelines(code)
+        lines, start = _import('inspect').getsourcelines(code)
         if start == 0:       # a module
             start = 1
     except Exception:
-        import dis
-        import linecache
+        dis = _import('dis')
+        linecache = _import('linecache')
         start = code.co_firstlineno
         last = max([start] + [line for _, line in dis.findlinestarts(code)
                               if line is not None])
@@ -117,7 +157,7 @@ def _logging():
     mod = sys.modules.get('logging')
     if mod is None:
         try:
-            import logging as mod
+            mod = _import('logging')
         except Exception:
             return None
     spec = getattr(mod, '__spec__', None)
@@ -147,8 +187,16 @@ def _thread_in_limbo():
 
 # One report's records go out together, whichever threads report at once.
 # Bounded wait: a handler that is holding its own lock when a selected
-# function it called ends would otherwise wait for us forever.
-_one_report = _thread.RLock()
+# function it called ends would otherwise wait for us forever.  A child of
+# fork makes its own (another thread may have held the parent's).
+_one_report = [None, None]          # [pid, lock]
+
+
+def _report_lock():
+    pid = posix.getpid()
+    if _one_report[0] != pid:
+        _one_report[:] = [pid, _thread.RLock()]
+    return _one_report[1]
 
 
 def log(name, lines):
@@ -157,14 +205,15 @@ def log(name, lines):
     if logging is None or _thread_in_limbo():
         _held.append((name, lines))
         return
-    got = _one_report.acquire(True, 2.0)
+    lock = _report_lock()
+    got = lock.acquire(True, 2.0)
     try:
         while _held:
             _emit(logging, *_held.pop(0))
         _emit(logging, name, lines)
     finally:
         if got:
-            _one_report.release()
+            lock.release()
 
 
 def _emit(logging, name, lines):

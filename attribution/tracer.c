@@ -799,7 +799,8 @@ static void report(struct attr_inv *v, bool unfinished)
 	struct out_style style = { cfg.format, cfg.logger, cfg.precision, cfg.increments_only };
 	struct out_report r = { P.PyUnicode_AsUTF8(ci->filename), rows, ci->nrows, unfinished };
 	struct out_sink sink = { out_fd_line, NULL };
-	int fd = 2, file = -1;
+	struct out_fd_text text = { 2, NULL, 0, 0 };
+	int file = -1;
 	PyObject *lines = NULL;
 
 	if (!rows || !r.filename)
@@ -827,26 +828,28 @@ static void report(struct attr_inv *v, bool unfinished)
 	case ATTR_OUT_FILE:
 		file = open_output();
 		if (file >= 0) {
-			fd = file;
+			text.fd = file;
 			break;
 		}
 		/* could not open: stderr */
 		__attribute__((fallthrough));
 	case ATTR_OUT_STDERR:
 		flush_python_stream("stderr");
-		fd = 2;
+		text.fd = 2;
 		break;
 	case ATTR_OUT_STDOUT:
 		flush_python_stream("stdout");
-		fd = 1;
+		text.fd = 1;
 		break;
 	}
-	sink.ctx = cfg.output == ATTR_OUT_LOGGING ? (void *)lines : (void *)&fd;
+	sink.ctx = cfg.output == ATTR_OUT_LOGGING ? (void *)lines : (void *)&text;
 	out_report(&r, &style, &sink);
-	if (file >= 0)
-		close(file);
 	if (cfg.output == ATTR_OUT_LOGGING)
 		logging_emit(lines);
+	else
+		out_fd_flush(&text);
+	if (file >= 0)
+		close(file);
 out:
 	free(rows);
 	P.PyErr_Clear();

@@ -1,5 +1,6 @@
 #include "output/report.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,11 +147,38 @@ void out_report(const struct out_report *r, const struct out_style *style,
 
 void out_fd_line(void *ctx, const char *text, size_t len)
 {
+	struct out_fd_text *t = ctx;
 	char buf[OUT_LINE_MAX + 1];
 
 	if (len > OUT_LINE_MAX)
 		len = OUT_LINE_MAX;
-	memcpy(buf, text, len);
-	buf[len] = '\n';
-	out_write_fd(*(const int *)ctx, buf, len + 1);
+	if (t->len + len + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 8192;
+		char *grown;
+
+		while (cap < t->len + len + 1)
+			cap *= 2;
+		grown = realloc(t->buf, cap);
+		if (!grown) {
+			out_fd_flush(t);
+			memcpy(buf, text, len);
+			buf[len] = '\n';
+			out_write_fd(t->fd, buf, len + 1);
+			return;
+		}
+		t->buf = grown;
+		t->cap = cap;
+	}
+	memcpy(t->buf + t->len, text, len);
+	t->buf[t->len + len] = '\n';
+	t->len += len + 1;
+}
+
+void out_fd_flush(struct out_fd_text *t)
+{
+	if (t->len)
+		out_write_fd(t->fd, t->buf, t->len);
+	free(t->buf);
+	t->buf = NULL;
+	t->len = t->cap = 0;
 }

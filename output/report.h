@@ -47,7 +47,21 @@ void out_report(const struct out_report *r, const struct out_style *style,
 size_t out_shape(char *buf, size_t cap, const struct out_style *style, const char *msg,
 		 size_t len);
 
-/* Stream sinks: ctx is a pointer to an int file descriptor. */
+/*
+ * Stream sinks: ctx is a struct out_fd_text.  A report's lines gather in
+ * memory and go out in one write when flushed, so that reports that two
+ * processes (a parent and its forked child) write to one stream at once do
+ * not interleave; if memory runs short, lines are written as they come.
+ */
+struct out_fd_text {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
 void out_fd_line(void *ctx, const char *text, size_t len);
+
+/* Writes what out_fd_line gathered, and frees it. */
+void out_fd_flush(struct out_fd_text *t);
 
 #endif

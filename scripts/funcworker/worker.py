@@ -29,9 +29,35 @@ def parse_args():
     return args
 
 
+def watch_collections(path, app_dir):
+    """FUNCWORKER_GC_LOG=PATH (a diagnostic, used by the tests): one line per
+    cyclic garbage collection that starts while a function of the app is
+    running on the collecting thread -- "function:line generation" of the
+    app's innermost frame.  What such a collection frees (garbage that
+    earlier invocations left in reference cycles) is freed on that line,
+    and an exact line profiler counts it there."""
+    import gc
+    out = open(path, "a", buffering=1)
+    app_dir = os.path.join(os.path.abspath(app_dir), "")
+
+    def seen(phase, info):
+        if phase != "start":
+            return
+        f = sys._getframe(1)
+        while f is not None and not f.f_code.co_filename.startswith(app_dir):
+            f = f.f_back
+        if f is not None:
+            out.write("%s:%d %d\n" % (f.f_code.co_name, f.f_lineno, info["generation"]))
+
+    gc.callbacks.append(seen)
+
+
 def start():
     from funcworker import logs
     args = parse_args()
+    if os.environ.get("FUNCWORKER_GC_LOG"):
+        watch_collections(os.environ["FUNCWORKER_GC_LOG"],
+                          os.environ.get("AzureWebJobsScriptRoot", os.getcwd()))
     logs.setup(log_level=args.log_level)
     logs.logger.info("Starting Azure Functions Python Worker (funcworker stand-in).")
     logs.logger.info("Worker ID: %s, Request ID: %s, Host Address: %s:%s",

@@ -775,6 +775,26 @@ def test_every_function_selected(py, sink):
 
 
 @per_interpreter
+def test_fork_while_memline_imports(py):
+    # The first report of a function makes memline import inspect, in the
+    # thread that ran it.  A fork in another thread meanwhile once left the
+    # child waiting forever for inspect's import lock (every interpreter):
+    # os.fork() now waits for memline's imports.  The child reports too.
+    r = Result(run([py, "-W", "ignore", prog("forkimport.py")], preload=True, timeout=120,
+                   env_extra={"MEMLINE_FUNCTIONS": "work,child_work", **P3}))
+    assert r.returncode == 0, r
+    assert r.out == "child 2000000\nparent 0\n", r
+    reps = parse_reports(r.err)
+    assert sorted(rep.rows[rep.first][3] for rep in reps) == ["def child_work():", "def work():"]
+    for rep in reps:
+        (big,) = [n for n, row in rep.rows.items() if "bytearray" in row[3]]
+        want = 2_000_000 if "child" in rep.rows[rep.first][3] else 1_000_000
+        assert near(rep.inc(big), want), rep
+    # the parent never ran child_work: it says so, once
+    assert notices(r.err) == ["memline: MEMLINE_FUNCTIONS: child_work matched no function that ran"]
+
+
+@per_interpreter
 def test_a_python_audit_hook_is_no_trouble(py):
     # Before 3.12 memline turns the trace function on and off with
     # PyEval_SetTrace, whose "sys.settrace" audit event runs a Python audit
