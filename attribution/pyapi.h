@@ -80,6 +80,7 @@ enum {
 	X(PyObject *, PyWeakref_NewRef, (PyObject *, PyObject *), 1)            \
 	X(void, PyEval_SetProfile, (Py_tracefunc, PyObject *), 1)               \
 	X(void, PyEval_SetTrace, (Py_tracefunc, PyObject *), 1)                 \
+	X(int, _PyEval_SetTrace, (void *, Py_tracefunc, PyObject *), 0)         \
 	X(void *, _PyInterpreterState_Get, (void), 0)                           \
 	X(void *, _PyInterpreterState_GetEvalFrameFunc, (void *), 0)            \
 	X(void, _PyInterpreterState_SetEvalFrameFunc, (void *, void *), 0)      \

@@ -903,7 +903,19 @@ static void set_trace(Py_tracefunc fn)
 	}
 	attr_me.busy++;
 	own_depth++;	/* a selected audit hook: no invocation of ours */
-	P.PyEval_SetTrace(fn, NULL);
+	if (P._PyEval_SetTrace) {
+		/* 3.9-3.11: a failure (3.10.6+/3.11 refuse a call made while
+		 * another is installing a trace function) is ours to drop;
+		 * PyEval_SetTrace would print it as an ignored exception */
+		struct saved_error e;
+
+		P.PyErr_Fetch(&e.type, &e.value, &e.tb);
+		if (P._PyEval_SetTrace(t, fn, NULL) < 0)
+			P.PyErr_Clear();
+		P.PyErr_Restore(e.type, e.value, e.tb);
+	} else {
+		P.PyEval_SetTrace(fn, NULL);
+	}
 	own_depth--;
 	attr_me.busy--;
 	dispatch_check(before, where);
