@@ -126,7 +126,23 @@ def match(code, globs):
 
 
 def source(code):
-    """(filename, first line number, [line texts]) as memory_profiler shows."""
+    """(filename, first line number, [line texts]) as memory_profiler shows.
+    Reading goes through linecache; an entry it adds is taken out again,
+    so the program's linecache holds what it would hold bare."""
+    linecache = _import('linecache')
+    cached = set(linecache.cache)
+    try:
+        return _source(code)
+    finally:
+        for name in [k for k in linecache.cache if k not in cached]:
+            entry = linecache.cache.get(name)
+            # file-backed entries only (size, mtime, lines, fullname);
+            # an entry someone registered by hand is not ours to drop
+            if isinstance(entry, tuple) and len(entry) == 4 and entry[1] is not None:
+                linecache.cache.pop(name, None)
+
+
+def _source(code):
     filename = code.co_filename
     if filename.endswith(('.pyc', '.pyo')):
         filename = filename[:-1]

@@ -775,6 +775,16 @@ def test_every_function_selected(py, sink):
 
 
 @per_interpreter
+def test_the_programs_linecache_is_left_alone(py):
+    # CPython's test_traceback checks that linecache stays empty while its
+    # (selected, with '*') functions run
+    r = memline(py, "linecache_clean.py", "work", env=P3)
+    assert r.returncode == 0 and r.out == bare(py, "linecache_clean.py").out == "[]\n", r
+    (rep,) = parse_reports(r.err)
+    check_rows(rep, {"big": 1_000_000}, markers("linecache_clean.py"))
+
+
+@per_interpreter
 def test_fork_while_memline_imports(py):
     # The first report of a function makes memline import inspect, in the
     # thread that ran it.  A fork in another thread meanwhile once left the
