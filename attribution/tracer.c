@@ -219,7 +219,9 @@ static PyObject *boot_call(const char *name, const char *fmt, PyObject *a, PyObj
 	own_python(true);
 	r = fmt ? P.PyObject_CallFunction(f, fmt, a, b) : P.PyObject_CallObject(f, NULL);
 	own_python(false);
-	if (!r) {
+	if (!r && finalizing) {
+		P.PyErr_Clear();	/* modules are being torn down: say nothing */
+	} else if (!r) {
 		out_notice("internal error in %s:", name);
 		P.PyErr_Print();
 	}
@@ -348,7 +350,9 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs)
 	if (!ci)
 		return NULL;
 	ci->code = code;
-	r = boot_call("match", "OO", code, globs ? globs : P.none);
+	/* after the exit reports CPython tears modules down, boot.py's too:
+	 * what runs from then on is not asked about (and not selected) */
+	r = finalizing ? NULL : boot_call("match", "OO", code, globs ? globs : P.none);
 	ci->selected = r && P.PyObject_IsTrue(r) == 1;
 	if (r)
 		P.Py_DecRef(r);

@@ -785,6 +785,18 @@ def test_the_programs_linecache_is_left_alone(py):
 
 
 @per_interpreter
+def test_nothing_said_while_modules_are_torn_down(py):
+    # Once the exit reports are out CPython clears every module, boot.py's
+    # too; code first met after that (multiprocessing's finalizers, here
+    # in three processes) once made memline print "internal error in
+    # match" and "Error in sys.excepthook" (3.9-3.13).
+    r = Result(run([py, prog("spawnpool.py")], preload=True, timeout=120,
+                   env_extra={"MEMLINE_FUNCTIONS": "*", "MEMLINE_OUTPUT": "file:/dev/null"}))
+    assert r.returncode == 0, r
+    assert r.err == "", r
+
+
+@per_interpreter
 def test_fork_while_memline_imports(py):
     # The first report of a function makes memline import inspect, in the
     # thread that ran it.  A fork in another thread meanwhile once left the
