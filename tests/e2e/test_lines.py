@@ -962,23 +962,26 @@ def test_code_compiled_at_run_time_is_not_kept(py):
     assert grown < 8 * MIB, (grown, b, m)
 
 
+# exec's a function f, calls it, drops it: does its code object die?
+DROP_SRC = ("import weakref\n"
+            "ns = {}\n"
+            "exec('def f():\\n    return 1\\n', ns)\n"
+            "print(ns['f']())\n"
+            "died = []\n"
+            "r = weakref.ref(ns['f'].__code__, lambda _: died.append(1))\n"
+            "del ns\n"
+            "import gc; gc.collect()   # f and its globals form a cycle\n"
+            "print(died, r())\n")
+
+
 @per_interpreter
 def test_unselected_code_dies_when_the_program_drops_it(py):
     """A code object memline met but did not select dies when the program
     lets go of it, as bare: a weak reference to it fires at once."""
-    src = ("import weakref\n"
-           "ns = {}\n"
-           "exec('def f():\\n    return 1\\n', ns)\n"
-           "ns['f']()\n"
-           "died = []\n"
-           "r = weakref.ref(ns['f'].__code__, lambda _: died.append(1))\n"
-           "del ns\n"
-           "import gc; gc.collect()   # f and its globals form a cycle\n"
-           "print(died, r())\n")
-    b = Result(run([py, "-c", src]))
-    m = Result(run([py, "-c", src], preload=True,
+    b = Result(run([py, "-c", DROP_SRC]))
+    m = Result(run([py, "-c", DROP_SRC], preload=True,
                    env_extra={"MEMLINE_FUNCTIONS": "some_function_never_defined"}))
-    assert b.out == "[1] None\n", b
+    assert b.out == "1\n[1] None\n", b
     assert m.out == b.out, m
 
 
@@ -986,21 +989,12 @@ def test_unselected_code_dies_when_the_program_drops_it(py):
 def test_selected_code_dies_when_the_program_drops_it(py):
     """So does a selected one, once its calls have reported (CPython's
     test_code checks code objects die, with MEMLINE_FUNCTIONS=* too)."""
-    src = ("import weakref\n"
-           "ns = {}\n"
-           "exec('def f():\\n    return 1\\n', ns)\n"
-           "print(ns['f']())\n"
-           "died = []\n"
-           "r = weakref.ref(ns['f'].__code__, lambda _: died.append(1))\n"
-           "del ns\n"
-           "import gc; gc.collect()   # f and its globals form a cycle\n"
-           "print(died, r())\n")
-    b = Result(run([py, "-c", src]))
-    m = Result(run([py, "-c", src], preload=True,
+    b = Result(run([py, "-c", DROP_SRC]))
+    m = Result(run([py, "-c", DROP_SRC], preload=True,
                    env_extra={"MEMLINE_FUNCTIONS": "f", "MEMLINE_OUTPUT": "stdout",
                               "MEMLINE_FORMAT": "%(message)s"}))
     assert b.out == "1\n[1] None\n", b
-    reps, spans, lines = parse_reports(m.out, with_spans=True)
+    reps = parse_reports(m.out)
     assert len(reps) == 1 and strip_reports(m.out) == b.out, m
 
 
