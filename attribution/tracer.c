@@ -44,9 +44,8 @@
 __thread struct attr_thread attr_me __attribute__((tls_model("initial-exec")));
 
 struct code_info {
-	PyObject *code;			/* borrowed: forgotten when CPython frees
-					   it (a strong reference only if CPython
-					   cannot say when) */
+	PyObject *code;			/* strong reference if selected (or if
+					   CPython cannot say when it dies) */
 	bool selected, generator, have_source, local_events;
 	PyObject *co_code;		/* bytes, for suspension checks (< 3.12) */
 	PyObject *filename, *texts;	/* str, list of str */
@@ -278,14 +277,6 @@ static void code_forget(struct code_info *ci)
 	HASH_DEL(codes, ci);
 	if (ref)
 		HASH_DELETE(hh_ref, codes_by_ref, ci);
-	/* a selected one's: no invocation of it is left (its frames held it) */
-	if (ci->texts)
-		P.Py_DecRef(ci->texts);
-	if (ci->filename)
-		P.Py_DecRef(ci->filename);
-	if (ci->co_code)
-		P.Py_DecRef(ci->co_code);
-	free(ci->unit_lines);
 	free(ci);
 	if (ref)
 		P.Py_DecRef(ref);	/* last: CPython may be calling us with it */
@@ -326,7 +317,7 @@ static int code_event(int event, PyObject *code)
 	if (event != 1)		/* PY_CODE_EVENT_DESTROY */
 		return 0;
 	HASH_FIND_PTR(codes, &code, ci);
-	if (ci)
+	if (ci && !ci->selected)	/* the others are watched */
 		code_forget(ci);
 	return 0;
 }
@@ -357,8 +348,9 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs)
 	if (r)
 		P.Py_DecRef(r);
 	P.PyErr_Clear();
-	if (!(code_watcher || watch_code(ci)))
-		P.Py_IncRef(code);	/* CPython cannot say when it dies */
+	if (ci->selected || !(code_watcher || watch_code(ci))) {
+		P.Py_IncRef(code);
+	}
 	if (ci->selected) {
 		long flags = attr_long(code, "co_flags");
 

@@ -986,19 +986,6 @@ def test_unselected_code_dies_when_the_program_drops_it(py):
 
 
 @per_interpreter
-def test_selected_code_dies_when_the_program_drops_it(py):
-    """So does a selected one, once its calls have reported (CPython's
-    test_code checks code objects die, with MEMLINE_FUNCTIONS=* too)."""
-    b = Result(run([py, "-c", DROP_SRC]))
-    m = Result(run([py, "-c", DROP_SRC], preload=True,
-                   env_extra={"MEMLINE_FUNCTIONS": "f", "MEMLINE_OUTPUT": "stdout",
-                              "MEMLINE_FORMAT": "%(message)s"}))
-    assert b.out == "1\n[1] None\n", b
-    reps = parse_reports(m.out)
-    assert len(reps) == 1 and strip_reports(m.out) == b.out, m
-
-
-@per_interpreter
 def test_code_compiled_at_run_time_selected_exactly(py):
     """Code objects come and go at reused addresses: each new one is asked
     about afresh, so exactly the pick_* functions report, once each."""
