@@ -986,6 +986,21 @@ def test_unselected_code_dies_when_the_program_drops_it(py):
 
 
 @per_interpreter
+def test_generators_freed_unfinished_are_no_trouble(py):
+    # CPython's test_generators doctest: a selected generator that ignores
+    # GeneratorExit when its finalizer closes it is freed with its frame
+    # unfinished, and its code object goes with the doctest's globals.  A
+    # build that let selected code objects go crashed at exit on 3.11.
+    args = ("test_generators", "coroutine_tests", 'yield "foo!"', "3")
+    plain = bare(py, "cpython_doctest.py", args)
+    if plain.out.startswith("no test suite"):
+        pytest.skip("%s has no CPython test suite: %s" % (py, plain.out.strip()))
+    r = memline(py, "cpython_doctest.py", "f", args, env={"MEMLINE_OUTPUT": "file:/dev/null"})
+    assert r.returncode == 0 == plain.returncode, r
+    assert r.out == plain.out == "TestResults(failed=0, attempted=3)\n", (r, plain)
+
+
+@per_interpreter
 def test_code_compiled_at_run_time_selected_exactly(py):
     """Code objects come and go at reused addresses: each new one is asked
     about afresh, so exactly the pick_* functions report, once each."""
