@@ -224,8 +224,7 @@ def log(name, lines):
     lock = _report_lock()
     got = lock.acquire(True, 2.0)
     try:
-        while _held:
-            _emit(logging, *_held.pop(0))
+        _emit_held(logging)
         _emit(logging, name, lines)
     finally:
         if got:
@@ -238,11 +237,17 @@ def _emit(logging, name, lines):
         logger.info(line)
 
 
+def _emit_held(logging):
+    while _held:
+        _emit(logging, *_held.pop(0))
+
+
 def release_held():
     """At exit: what log() had to hold back."""
-    logging = _logging() if _held and not _thread_in_limbo() else None
-    while logging is not None and _held:
-        _emit(logging, *_held.pop(0))
+    if _held and not _thread_in_limbo():
+        logging = _logging()
+        if logging is not None:
+            _emit_held(logging)
 
 
 def unmatched():

@@ -518,6 +518,15 @@ static void start(struct code_info *ci, PyObject *frame)
 	trace_on();
 }
 
+/* 3.8-3.10: see release_frame */
+static void hold_frame(struct attr_inv *v)
+{
+	if (!v->frame_held) {
+		P.Py_IncRef(v->frame);
+		v->frame_held = true;
+	}
+}
+
 static struct attr_inv *find_suspended(PyObject *frame)
 {
 	for (struct attr_inv *v = all_invs; v; v = v->next_all)
@@ -534,10 +543,8 @@ static void resume(PyObject *frame)
 		return;
 	unwait(v);
 	v->suspended = false;
-	if (P.minor <= 10 && !v->frame_held) {
-		P.Py_IncRef(frame);
-		v->frame_held = true;
-	}
+	if (P.minor <= 10)
+		hold_frame(v);
 	push(v);
 	trace_on();
 }
@@ -692,10 +699,7 @@ static PyObject *py_gen_died(PyObject *self, PyObject *ref)
 	for (struct attr_inv *v = all_invs; v; v = v->next_all) {
 		if (v->gen_ref == ref && v->suspended) {
 			if (P.minor <= 10) {	/* its last run is coming */
-				if (!v->frame_held) {
-					P.Py_IncRef(v->frame);
-					v->frame_held = true;
-				}
+				hold_frame(v);
 				break;
 			}
 			if (!closes_quietly(v))
