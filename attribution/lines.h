@@ -29,11 +29,14 @@ struct attr_inv_hot {
 	struct attr_row *rows;
 	int cur;
 	bool detached;			/* off this thread's waiting list */
+	int64_t *by_unit;		/* 3.8-3.11, when another tracer took the
+					   line events: bytes by code unit */
 };
 
 extern __thread struct attr_thread attr_me __attribute__((tls_model("initial-exec")));
 
 void attr_lines_waiting(int64_t delta);
+void attr_lines_by_unit(struct attr_inv_hot *v, int64_t delta);
 
 static inline void attr_lines_delta(int64_t delta)
 {
@@ -42,8 +45,12 @@ static inline void attr_lines_delta(int64_t delta)
 
 	if (__builtin_expect(v == NULL && t->waiting == NULL, 1) || t->busy)
 		return;
-	if (v)
-		v->rows[v->cur].inc += delta;
+	if (v) {
+		if (__builtin_expect(v->by_unit != NULL, 0))
+			attr_lines_by_unit(v, delta);
+		else
+			v->rows[v->cur].inc += delta;
+	}
 	if (t->waiting)
 		attr_lines_waiting(delta);
 }

@@ -75,6 +75,7 @@ enum {
 	X(char *, PyBytes_AsString, (PyObject *), 1)                            \
 	X(ssize_t, PyBytes_Size, (PyObject *), 1)                               \
 	X(int, PyFrame_GetLineNumber, (PyFrameObject *), 1)                     \
+	X(int, PyCode_Addr2Line, (PyObject *, int), 1)                          \
 	X(PyFrameObject *, PyEval_GetFrame, (void), 1)                          \
 	X(PyObject *, PyFrame_GetGenerator, (PyFrameObject *), 0)               \
 	X(PyObject *, PyWeakref_NewRef, (PyObject *, PyObject *), 1)            \

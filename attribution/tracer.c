@@ -72,6 +72,7 @@ struct attr_inv {
 	bool gap;			/* 3.11 eval hook: CPython's frame-object
 					   work around the call, not counted
 					   (this invocation holds a busy) */
+	ssize_t nunits;			/* of hot.by_unit */
 };
 #define FO_IFRAME 24		/* 3.12+ PyFrameObject.f_frame */
 static size_t f_lasti_off;		/* 3.8-3.10 PyFrameObject.f_lasti: 104 on
@@ -408,6 +409,9 @@ static int64_t rows_sum(const struct attr_inv *v)
 
 	for (int i = 0; i < v->ci->nrows; i++)
 		s += v->hot.rows[i].inc;
+	if (v->hot.by_unit)
+		for (ssize_t u = 0; u < v->nunits; u++)
+			s += v->hot.by_unit[u];
 	return s;
 }
 
@@ -416,9 +420,90 @@ static void note_mem(struct attr_inv *v)
 	int64_t now = attr_live_now();
 	struct attr_row *r = &v->hot.rows[v->hot.cur];
 
+	if (v->hot.by_unit)	/* the row is not where the frame is */
+		return;
 	if (now > r->mem)
 		r->mem = now;
 }
+
+/*
+ * 3.8-3.11: when the program's own tracer (coverage, pdb, a sys.settrace
+ * of its own) holds the thread's trace function, memline gets no line
+ * events: it never takes the tracer's place.  Its bytes then count by the
+ * code unit the frame is at, read from the frame as CPython reads f_lineno
+ * (3.8/3.9 f_lasti: a byte offset; 3.10: a unit index; 3.11: the
+ * interpreter frame's prev_instr against the code's co_code_adaptive, at
+ * 184 in 3.11's headers), and become lines when the report is made.
+ */
+#define IF_PREV_INSTR 56	/* 3.11 _PyInterpreterFrame.prev_instr */
+#define CO_CODE_ADAPTIVE 184	/* 3.11 PyCodeObject.co_code_adaptive */
+
+static ssize_t current_unit(const struct attr_inv *v)
+{
+	const char *f = (const char *)v->frame;
+
+	if (P.minor == 11) {
+		const char *code = *(const char *const *)(f + 32);	/* IF_CODE */
+		const char *prev = *(const char *const *)(f + IF_PREV_INSTR);
+
+		return (prev - (code + CO_CODE_ADAPTIVE)) / 2;
+	}
+	int lasti = *(const int *)(f + f_lasti_off);
+
+	if (lasti < 0)
+		return -1;
+	return P.minor == 10 ? lasti : lasti / 2;
+}
+
+/* From the hook path: no Python, no allocation. */
+void attr_lines_by_unit(struct attr_inv_hot *h, int64_t delta)
+{
+	struct attr_inv *v = (struct attr_inv *)h;
+	ssize_t u = current_unit(v);
+
+	if (u >= 0 && u < v->nunits)
+		h->by_unit[u] += delta;
+	else
+		h->rows[h->cur].inc += delta;
+}
+
+/* Adds bytes at where the invocation is now. */
+static void count_at_current(struct attr_inv *v, int64_t bytes)
+{
+	if (v->hot.by_unit)
+		attr_lines_by_unit(&v->hot, bytes);
+	else
+		v->hot.rows[v->hot.cur].inc += bytes;
+}
+
+/* The invocation's line events stop (or never came): count by unit. */
+static void lose_line_events(struct attr_inv *v)
+{
+	ssize_t n;
+	int64_t *units;
+
+	if (P.minor >= 12 || v->hot.by_unit || !v->ci->co_code)
+		return;
+	n = P.PyBytes_Size(v->ci->co_code) / 2;
+	if (n <= 0)
+		return;
+	attr_me.busy++;
+	units = calloc((size_t)n, sizeof(*units));
+	attr_me.busy--;
+	if (!units)
+		return;
+	note_mem(v);		/* the row it was on ends here, as far as memline sees */
+	v->nunits = n;
+	v->hot.by_unit = units;
+}
+
+/* Each invocation running on this thread. */
+static void all_running_lose_line_events(void)
+{
+	for (struct attr_inv *v = attr_me.top; v; v = v->below)
+		lose_line_events(v);
+}
+
 
 /* ---- the thread's stack of running invocations ---- */
 
@@ -440,7 +525,7 @@ static void pop(struct attr_inv *v)
 	t->top = v->below;
 	v->below = NULL;
 	if (t->top)
-		t->top->hot.rows[t->top->hot.cur].inc += gained;
+		count_at_current(t->top, gained);
 }
 
 static void prune_waiting(struct attr_thread *t)
@@ -480,6 +565,8 @@ void attr_lines_waiting(int64_t delta)
 /* ---- invocations ---- */
 
 static void trace_on(void);
+static bool trace_is(void *ts, void *fn);
+static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg);
 
 static void start(struct code_info *ci, PyObject *frame)
 {
@@ -516,6 +603,8 @@ static void start(struct code_info *ci, PyObject *frame)
 	all_invs = v;
 	push(v);
 	trace_on();
+	if (P.minor < 12 && !trace_is(NULL, (void *)trace_cb))
+		lose_line_events(v);
 }
 
 /* 3.8-3.10: see release_frame */
@@ -547,12 +636,17 @@ static void resume(PyObject *frame)
 		hold_frame(v);
 	push(v);
 	trace_on();
+	if (P.minor < 12 && !trace_is(NULL, (void *)trace_cb))
+		lose_line_events(v);
 }
 
 static void line(struct attr_inv *v, int lineno)
 {
 	int idx = lineno - v->ci->first;
 
+	if (v->hot.by_unit)	/* lost once, lost for this invocation: its
+				   rows from then on show Increment only */
+		return;
 	note_mem(v);
 	if (idx < 0 || idx >= v->ci->nrows)
 		return;
@@ -658,6 +752,12 @@ static void retire(struct attr_inv *v)
 		P.Py_DecRef(v->gen_ref);
 	free(v->hot.rows);
 	v->hot.rows = NULL;
+	if (v->hot.by_unit) {
+		int64_t *units = v->hot.by_unit;
+
+		v->hot.by_unit = NULL;
+		free(units);
+	}
 	v->finished = true;
 	if (!v->waiting_on)
 		free(v);
@@ -805,7 +905,8 @@ static void report(struct attr_inv *v, bool unfinished)
 	struct code_info *ci = v->ci;
 	struct out_row *rows = calloc((size_t)ci->nrows, sizeof(*rows));
 	struct out_style style = { cfg.format, cfg.logger, cfg.precision, cfg.increments_only };
-	struct out_report r = { P.PyUnicode_AsUTF8(ci->filename), rows, ci->nrows, unfinished };
+	struct out_report r = { P.PyUnicode_AsUTF8(ci->filename), rows, ci->nrows, unfinished,
+				false };
 	struct out_sink sink = { out_fd_line, NULL };
 	struct out_fd_text text = { 2, NULL, 0, 0 };
 	int file = -1;
@@ -824,6 +925,20 @@ static void report(struct attr_inv *v, bool unfinished)
 		rows[i].occ = v->hot.rows[i].occ;
 		rows[i].ran = rows[i].occ > 0;
 	}
+	/* bytes counted by code unit: onto their lines, Increment only */
+	for (ssize_t u = 0; v->hot.by_unit && u < v->nunits; u++) {
+		int64_t b = v->hot.by_unit[u];
+		int i;
+
+		if (!b)
+			continue;
+		i = P.PyCode_Addr2Line(ci->code, (int)(u * 2)) - ci->first;
+		if (i < 0 || i >= ci->nrows)
+			i = 0;
+		rows[i].inc += b;
+		rows[i].inc_known = true;
+	}
+	r.line_events_lost = v->hot.by_unit != NULL;
 	/* the def (or first decorator) row: usage at entry, one per call */
 	rows[0].ran = true;
 	if (!v->line_seen)
@@ -1207,11 +1322,18 @@ static void quiet_leave(void *ts)
 
 static int quiet_audit(const char *event, PyObject *args, void *data)
 {
+	bool settrace = !strcmp(event, "sys.settrace");
+
 	(void)args;
 	(void)data;
-	if (quiet_on && !attr_me.busy &&
-	    (!strcmp(event, "sys.settrace") || !strcmp(event, "sys.setprofile")))
+	if (attr_me.busy || (!settrace && strcmp(event, "sys.setprofile")))
+		return 0;
+	if (quiet_on)
 		quiet_leave(NULL);
+	/* the program sets or clears the thread's tracer: memline's, which
+	 * the running invocations had, is gone */
+	if (settrace)
+		all_running_lose_line_events();
 	return 0;
 }
 
@@ -1380,7 +1502,7 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	} else {
 		start(ci, iframe);
 		top = attr_me.top;
-		if (top && top->frame == (PyObject *)iframe) {
+		if (top && top->frame == (PyObject *)iframe && trace_is(ts, (void *)trace_cb)) {
 			top->gap = true;	/* until the call event: trace_cb */
 			attr_me.busy++;
 		}

@@ -112,8 +112,10 @@ void out_report(const struct out_report *r, const struct out_style *style,
 	char line[OUT_LINE_MAX], rule[sizeof(header)];
 	size_t n;
 
-	n = out_format(line, sizeof(line), "Filename: %s%s", r->filename,
-		       r->unfinished ? " (unfinished: still running at exit)" : "");
+	n = out_format(line, sizeof(line), "Filename: %s%s%s", r->filename,
+		       r->unfinished ? " (unfinished: still running at exit)" : "",
+		       r->line_events_lost ? " (no line events while another tracer was on: "
+					     "Increment only there)" : "");
 	emit(style, sink, line, n);
 	if (!style->increments_only)
 		emit(style, sink, "", 0);
@@ -130,6 +132,8 @@ void out_report(const struct out_report *r, const struct out_style *style,
 			mib_cell(mem, sizeof(mem), row->mem, style->precision);
 			mib_cell(inc, sizeof(inc), row->inc, style->precision);
 			out_format(occ, sizeof(occ), "%llu", (unsigned long long)row->occ);
+		} else if (row->inc_known) {
+			mib_cell(inc, sizeof(inc), row->inc, style->precision);
 		} else if (style->increments_only) {
 			continue;
 		}

@@ -14,6 +14,7 @@
 struct out_row {
 	int lineno;
 	bool ran;		/* false: the cells stay empty */
+	bool inc_known;		/* not ran: Increment shown all the same */
 	int64_t mem;		/* live bytes after the line ran (max) */
 	int64_t inc;		/* net bytes while it ran */
 	uint64_t occ;		/* times it ran */
@@ -26,6 +27,8 @@ struct out_report {
 	const struct out_row *rows;
 	int nrows;
 	bool unfinished;	/* still running when the process exited */
+	bool line_events_lost;	/* another tracer had them: Occurrences and
+				   Mem usage are missing where it did */
 };
 
 struct out_style {

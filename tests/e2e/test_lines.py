@@ -24,6 +24,7 @@ PREFIX = "memory_profiler_logs: "
 HEADER = "Line #    Mem usage    Increment  Occurrences   Line Contents"
 RULE = "=" * len(HEADER)
 UNFINISHED = " (unfinished: still running at exit)"
+LOST = " (no line events while another tracer was on: Increment only there)"
 
 PYS = interpreters()
 
@@ -92,6 +93,7 @@ def json_line(out):
 ROW_TEMPLATE = "{0:>6} {1:>12} {2:>12}  {3:>10}   {4:<}"
 RAN_RE = re.compile(r"^ *(\d+) +(-?\d+(?:\.\d+)?) MiB +(-?\d+(?:\.\d+)?) MiB +(\d+)   (.*)$")
 IDLE_RE = re.compile(r"^([ \d]{5}\d) {41}(.*)$")
+INC_ONLY_RE = re.compile(r"^([ \d]{5}\d) {13}( *(-?\d+(?:\.\d+)?) MiB) {15}(.*)$")
 
 
 def mib_cell(value, precision):
@@ -99,9 +101,10 @@ def mib_cell(value, precision):
 
 
 class Report:
-    def __init__(self, filename, unfinished, rows, first, precision):
+    def __init__(self, filename, unfinished, rows, first, precision, lost=False):
         self.filename = filename
         self.unfinished = unfinished
+        self.lost = lost          # another tracer had the line events
         self.rows = rows          # lineno -> (mem_mib, inc_mib, occ, text); None cells if idle
         self.first = first
         self.precision = precision
@@ -137,6 +140,9 @@ def parse_reports(text, prefix="", increments_only=False, with_spans=False):
             continue
         start = i
         filename = lines[i][len(prefix) + len("Filename: "):]
+        lost = filename.endswith(LOST)
+        if lost:
+            filename = filename[:-len(LOST)]
         unfinished = filename.endswith(UNFINISHED)
         if unfinished:
             filename = filename[:-len(UNFINISHED)]
@@ -163,6 +169,14 @@ def parse_reports(text, prefix="", increments_only=False, with_spans=False):
                                              mib_cell(float(inc), p), int(occ), src)
                 assert body == expect, "layout:\n%r\n%r" % (body, expect)
                 rows[int(lineno)] = (float(mem), float(inc), int(occ), src)
+            elif lost and INC_ONLY_RE.match(body):
+                # where the line events were lost: Increment only
+                lineno, cell, inc, src = INC_ONLY_RE.match(body).groups()
+                p = len(inc.split(".")[1]) if "." in inc else 0
+                assert precision is None or p == precision, body
+                expect = ROW_TEMPLATE.format(int(lineno), "", mib_cell(float(inc), p), "", src)
+                assert body == expect, "layout:\n%r\n%r" % (body, expect)
+                rows[int(lineno)] = (None, float(inc), None, src)
             else:
                 m = IDLE_RE.match(body)
                 if not m:
@@ -177,7 +191,7 @@ def parse_reports(text, prefix="", increments_only=False, with_spans=False):
             assert linenos == list(range(linenos[0], linenos[-1] + 1)), linenos
             assert lines[i:i + 2] == ["", ""], lines[i - 1:i + 3]
             i += 2
-        reports.append(Report(filename, unfinished, rows, first, precision))
+        reports.append(Report(filename, unfinished, rows, first, precision, lost))
         spans.append((start, i))
     if with_spans:
         return reports, spans, lines
@@ -716,6 +730,41 @@ def test_the_programs_own_tracer_is_left_alone(py):
     reps = parse_reports(r.err, PREFIX)
     assert [rep.rows[rep.first][3] for rep in reps] == \
         ["def work2():", "def work():", "def work():"], r.err
+
+
+def minor(py):
+    return int(subprocess.run([py, "-c", "import sys; print(sys.version_info[1])"],
+                              capture_output=True, text=True, check=True).stdout)
+
+
+@per_interpreter
+def test_rows_while_another_tracer_has_the_line_events(py):
+    # 3.8-3.11 give memline no line events while the program's own tracer
+    # holds the thread's trace function (memline never takes its place):
+    # from then on the bytes count by where the frame is, the rows show
+    # their Increment only, and the Filename line says so.  3.12+:
+    # sys.monitoring tools and sys.settrace coexist, the reports are whole.
+    plain = bare(py, "othertracer.py")
+    r = memline(py, "othertracer.py", "traced_midway,traced_throughout", env=P3)
+    assert r.returncode == 0 and r.out == plain.out, r
+    reps = parse_reports(r.err)
+    assert [rep.name for rep in reps] == \
+        ["traced_midway", "traced_throughout", "traced_throughout"], r.err
+    names = markers("othertracer.py")
+    check_rows(reps[0], {"a": 1_000_000, "b": 2_000_000, "c": 3_000_000}, names)
+    for rep in reps[1:]:
+        check_rows(rep, {"big": 1_000_000, "b2": 2_000_000, "clear": -1_000_000}, names)
+    lost = minor(py) <= 11
+    assert [rep.lost for rep in reps] == [lost, lost, False], r.err
+    if lost:
+        # traced_midway: whole rows until its callee set the tracer
+        assert [reps[0].occ(names[k]) for k in ("a", "start", "b", "stop", "c", "ret")] == \
+            [1, 1, None, None, None, None], r.err
+        assert reps[0].rows[names["start"]][0] >= reps[0].rows[names["a"]][0]
+        assert all(reps[1].occ(n) is None for n in reps[1].rows if n != reps[1].first)
+        assert reps[1].occ(reps[1].first) == 1          # the def row: entry
+    for rep in reps if not lost else reps[2:]:
+        assert all(rep.occ(n) == 1 for n in rep.rows), rep
 
 
 @per_interpreter

@@ -13,7 +13,7 @@ Test(report, stream_sink_writes_a_report_at_once)
 		{ .lineno = 8, .text = "    a = bytearray(1048576)", .text_len = 26, .ran = true,
 		  .inc = 1048576, .mem = 1048576, .occ = 1 },
 	};
-	const struct out_report r = { "/app/x.py", rows, 2, false };
+	const struct out_report r = { "/app/x.py", rows, 2, false, false };
 	const struct out_style style = { "%(name)s: %(message)s", "L", 1, false };
 	int p[2];
 	char got[4096];
@@ -41,4 +41,77 @@ Test(report, stream_sink_writes_a_report_at_once)
 		"\n"
 		"\n");
 	close(p[0]);
+}
+
+/* A sink that gathers the lines in a string, one per line. */
+struct gathered {
+	char text[4096];
+	size_t len;
+};
+
+static void gather(void *ctx, const char *text, size_t len)
+{
+	struct gathered *g = ctx;
+
+	cr_assert_lt(g->len + len + 1, sizeof(g->text));
+	memcpy(g->text + g->len, text, len);
+	g->len += len;
+	g->text[g->len++] = '\n';
+	g->text[g->len] = '\0';
+}
+
+/* Another tracer had the line events after line 8: the rows from then on
+ * show their Increment only (counted by where the frame was), the
+ * Filename line says why; Occurrences and Mem usage stay empty there. */
+static const struct out_row tracer_rows[] = {
+	{ .lineno = 7, .text = "def work():", .text_len = 11, .ran = true, .occ = 1,
+	  .mem = 3145728 },
+	{ .lineno = 8, .text = "    a = bytearray(1048576)", .text_len = 26, .ran = true,
+	  .inc = 1048576, .mem = 4194304, .occ = 1 },
+	{ .lineno = 9, .text = "    sys.settrace(t)", .text_len = 19, .ran = true,
+	  .mem = 4194304, .occ = 1 },
+	{ .lineno = 10, .text = "    b = bytearray(2097152)", .text_len = 26,
+	  .inc_known = true, .inc = 2097152 },
+	{ .lineno = 11, .text = "    del a", .text_len = 9, .inc_known = true, .inc = -1048576 },
+	{ .lineno = 12, .text = "    return b", .text_len = 12 },
+};
+
+Test(report, rows_after_another_tracer_took_the_line_events)
+{
+	const struct out_report r = { "/app/x.py", tracer_rows, 6, false, true };
+	const struct out_style style = { "%(message)s", "L", 1, false };
+	struct gathered g = { "", 0 };
+	const struct out_sink sink = { gather, &g };
+
+	out_report(&r, &style, &sink);
+	cr_assert_str_eq(g.text,
+		"Filename: /app/x.py (no line events while another tracer was on: "
+		"Increment only there)\n"
+		"\n"
+		"Line #    Mem usage    Increment  Occurrences   Line Contents\n"
+		"=============================================================\n"
+		"     7      3.0 MiB      0.0 MiB           1   def work():\n"
+		"     8      4.0 MiB      1.0 MiB           1       a = bytearray(1048576)\n"
+		"     9      4.0 MiB      0.0 MiB           1       sys.settrace(t)\n"
+		"    10                   2.0 MiB                   b = bytearray(2097152)\n"
+		"    11                  -1.0 MiB                   del a\n"
+		"    12                                             return b\n"
+		"\n"
+		"\n");
+}
+
+Test(report, increments_only_after_another_tracer_took_the_line_events)
+{
+	const struct out_report r = { "/app/x.py", tracer_rows, 6, true, true };
+	const struct out_style style = { "%(message)s", "L", 1, true };
+	struct gathered g = { "", 0 };
+	const struct out_sink sink = { gather, &g };
+
+	out_report(&r, &style, &sink);
+	cr_assert_str_eq(g.text,
+		"Filename: /app/x.py (unfinished: still running at exit) (no line events "
+		"while another tracer was on: Increment only there)\n"
+		"Line #    Mem usage    Increment  Occurrences   Line Contents\n"
+		"     8      4.0 MiB      1.0 MiB           1       a = bytearray(1048576)\n"
+		"    10                   2.0 MiB                   b = bytearray(2097152)\n");
 }
