@@ -442,6 +442,8 @@ static ssize_t current_unit(const struct attr_inv *v)
 {
 	const char *f = (const char *)v->frame;
 
+	if (P.minor == 11 && !frames_are_keys)	/* profile-function fallback: */
+		f = *(const char *const *)(f + 24);	/* PyFrameObject.f_frame */
 	if (P.minor == 11) {
 		const char *code = *(const char *const *)(f + 32);	/* IF_CODE */
 		const char *prev = *(const char *const *)(f + IF_PREV_INSTR);
