@@ -22,6 +22,7 @@ build/funchost-node/) are installed by scripts/setup-azure from a
 session fixture; an interpreter that cannot be supported is skipped with
 the reason.
 """
+import concurrent.futures
 import glob
 import os
 import re
@@ -199,15 +200,15 @@ def start_host(venv_python, page_server, tmp_path, memline_args, tag, **extra_en
     return host
 
 
+def drive_one(host, kind):
+    fn = "HttpTriggerSync" if kind == "sync" else "HttpTriggerAsync"
+    status, body = az.get(host.port, "/api/" + fn)
+    return kind, status, body
+
+
 def drive(host, n, kinds=("sync", "async")):
     """n sequential requests cycling through `kinds`; [(kind, status, body)]."""
-    out = []
-    for i in range(n):
-        kind = kinds[i % len(kinds)]
-        fn = "HttpTriggerSync" if kind == "sync" else "HttpTriggerAsync"
-        status, body = az.get(host.port, "/api/" + fn)
-        out.append((kind, status, body))
-    return out
+    return [drive_one(host, kinds[i % len(kinds)]) for i in range(n)]
 
 
 _runs = {}
@@ -326,14 +327,13 @@ def test_library_that_ran_the_functions(demo):
     assert demo.library in inits[0], inits[0]
 
 
-@per_interpreter
-@per_mode
-def test_one_complete_report_per_invocation(demo):
-    assert len(demo.reports) == REQUESTS
+def check_complete(reports, each):
+    """`each` reports of each function, every one whole: the function's
+    rows in order, their source text, every line run."""
     for path, name in ((SYNC_FILE, "profile_get_request"),
                        (ASYNC_FILE, "get_microsoft_page_async")):
-        reps = reports_of(demo, name)
-        assert len(reps) == REQUESTS // 2, (name, len(reps))
+        reps = [r for r in reports if r.function == name]
+        assert len(reps) == each, (name, len(reps))
         first, last = function_span(path, name)
         src = source_lines(path, first, last)
         for rep in reps:
@@ -347,6 +347,42 @@ def test_one_complete_report_per_invocation(demo):
             # native threads allocate all the time in this process.
             assert rep.rows[first][1] == 0.0, rep
             assert rep.rows[last][1] == 0.0, rep
+
+
+@per_interpreter
+@per_mode
+def test_one_complete_report_per_invocation(demo):
+    assert len(demo.reports) == REQUESTS
+    check_complete(demo.reports, REQUESTS // 2)
+
+
+@per_interpreter
+def test_concurrent_requests(interp, page_server, tmp_path):
+    """As in production, requests overlap: 80, eight at a time, so that
+    sync invocations run on several pool threads at once and async ones
+    wait on the loop together.  Every response is right and every
+    invocation's report is whole, its lines together (each is one logging
+    call), however the invocations interleaved."""
+    name, venv_python = interp[:2]
+    host = start_host(venv_python, page_server, tmp_path,
+                      ["-f", FUNCTIONS, "-o", "logging", "--precision", "3"], "concurrent")
+    try:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            responses = list(pool.map(lambda i: drive_one(host, ("sync", "async")[i % 2]),
+                                      range(80)))
+        host.wait_for(lambda ls: sum(m.startswith("Filename: ")
+                                     for m in az.report_messages(ls)) >= 80,
+                      30, "80 reports")
+    finally:
+        host.stop()
+    bad = [r for r in responses if r[1] != 200 or r[2] != expected_body(r[0], page_server.page)]
+    assert not bad, bad[:5]
+    threads = {m.group(1) for m in (re.search(r"\] HttpTriggerSync runs on thread (.+)\.$", l)
+                                     for l in host.lines) if m}
+    print("[%s] sync invocations ran on %d pool threads" % (name, len(threads)))
+    reports = az.parse_reports(az.report_messages(host.lines))
+    assert len(reports) == 80
+    check_complete(reports, 40)
 
 
 def check_shortfalls(demo, short, expected_mib, lines):
