@@ -76,15 +76,23 @@ static const struct out_row tracer_rows[] = {
 	{ .lineno = 12, .text = "    return b", .text_len = 12 },
 };
 
-Test(report, rows_after_another_tracer_took_the_line_events)
+/* The tracer_rows report, as text. */
+static const char *render_tracer_rows(bool unfinished, bool increments_only)
 {
-	const struct out_report r = { "/app/x.py", tracer_rows, 6, false, true };
-	const struct out_style style = { "%(message)s", "L", 1, false };
-	struct gathered g = { "", 0 };
+	static struct gathered g;
+	const struct out_report r = { "/app/x.py", tracer_rows, 6, unfinished, true };
+	const struct out_style style = { "%(message)s", "L", 1, increments_only };
 	const struct out_sink sink = { gather, &g };
 
+	g.len = 0;
+	g.text[0] = '\0';
 	out_report(&r, &style, &sink);
-	cr_assert_str_eq(g.text,
+	return g.text;
+}
+
+Test(report, rows_after_another_tracer_took_the_line_events)
+{
+	cr_assert_str_eq(render_tracer_rows(false, false),
 		"Filename: /app/x.py (no line events while another tracer was on: "
 		"Increment only there)\n"
 		"\n"
@@ -102,13 +110,7 @@ Test(report, rows_after_another_tracer_took_the_line_events)
 
 Test(report, increments_only_after_another_tracer_took_the_line_events)
 {
-	const struct out_report r = { "/app/x.py", tracer_rows, 6, true, true };
-	const struct out_style style = { "%(message)s", "L", 1, true };
-	struct gathered g = { "", 0 };
-	const struct out_sink sink = { gather, &g };
-
-	out_report(&r, &style, &sink);
-	cr_assert_str_eq(g.text,
+	cr_assert_str_eq(render_tracer_rows(true, true),
 		"Filename: /app/x.py (unfinished: still running at exit) (no line events "
 		"while another tracer was on: Increment only there)\n"
 		"Line #    Mem usage    Increment  Occurrences   Line Contents\n"
