@@ -1,11 +1,22 @@
-# memline — see README.md.  `make`, `make test`, `make install PREFIX=…`.
+# memline — see README.md.  `make`, `make test` (= unit + e2e, after
+# installing what is missing), `make install PREFIX=…`; V=1 shows commands.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+MAKEFLAGS += --warn-undefined-variables --no-builtin-rules
+.SUFFIXES:
+
 CC      ?= gcc
 PREFIX  ?= /usr/local
+DESTDIR ?=
 BUILD   := build
+V       ?=
+Q       := $(if $(V),,@)
+E       := $(if $(V),@:,@echo)
 
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) -I.
+override CFLAGS += -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) -I.
 LIB_LDFLAGS := -shared -Wl,--version-script=preload/exports.map -Wl,-z,defs -Wl,-z,now
 LIB_LIBS := -ldl -lpthread
 
@@ -23,36 +34,54 @@ CTARGETS := $(CTARGET_SRCS:tests/c/%.c=$(BUILD)/tests/%)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
-.PHONY: all setup test install clean demo
+.PHONY: all setup test unit e2e install clean
 all: $(LIB)
 
+# a change of compiler or flags rebuilds everything
+FLAGS_STAMP := $(BUILD)/flags.$(shell echo '$(CC) $(CFLAGS)' | md5sum | cut -c1-12)
+$(FLAGS_STAMP):
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/flags.*
+	@touch $@
+
 $(LIB): $(OBJS) preload/exports.map
-	$(CC) $(CFLAGS) $(LIB_LDFLAGS) -o $@ $(OBJS) $(LIB_LIBS)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LIB_LDFLAGS) -o $@ $(OBJS) $(LIB_LIBS)
 
 # attribution/boot.py, linked in as data (_binary_attribution_boot_py_*)
 $(BUILD)/obj/attribution/boot.o: attribution/boot.py
 	@mkdir -p $(dir $@)
-	ld -r -b binary -z noexecstack -o $@ $<
+	$(E) "  LD      $@"
+	$(Q)ld -r -b binary -z noexecstack -o $@ $<
 
-$(BUILD)/obj/%.o: %.c $(wildcard */*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard */*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(E) "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(UNIT_OBJS) -lcriterion -ldl -lpthread
+	$(E) "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(UNIT_OBJS) -lcriterion -ldl -lpthread
 
-$(BUILD)/tests/%: tests/c/%.c
+$(BUILD)/tests/%: tests/c/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -o $@ $< -lpthread
+	$(E) "  CC      $@"
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -o $@ $< -lpthread
 
 # installs missing Debian packages first (a no-op when all are there)
 setup:
 	@scripts/setup
 
 test: setup
-	$(MAKE) all $(UNIT_BINS) $(CTARGETS)
+	$(MAKE) unit e2e
+
+# Criterion binaries of the attribution/ and output/ modules
+unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t --jobs 2 || exit 1; done
+
+# real programs under LD_PRELOAD, on every interpreter here
+e2e: all $(CTARGETS)
 	MEMLINE_LIB=$(abspath $(LIB)) MEMLINE_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -rs tests/e2e
 
 install: all
