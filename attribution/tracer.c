@@ -73,6 +73,9 @@ struct attr_inv {
 					   work around the call, not counted
 					   (this invocation holds a busy) */
 	ssize_t nunits;			/* of hot.by_unit */
+	bool frame_gone;		/* 3.11 eval hook: its frame has returned
+					   and is popped (maybe its stack chunk
+					   unmapped): not to be read again */
 };
 #define FO_IFRAME 24		/* 3.12+ PyFrameObject.f_frame */
 static size_t f_lasti_off;		/* 3.8-3.10 PyFrameObject.f_lasti: 104 on
@@ -461,7 +464,7 @@ static ssize_t current_unit(const struct attr_inv *v)
 void attr_lines_by_unit(struct attr_inv_hot *h, int64_t delta)
 {
 	struct attr_inv *v = (struct attr_inv *)h;
-	ssize_t u = current_unit(v);
+	ssize_t u = v->frame_gone ? -1 : current_unit(v);
 
 	if (u >= 0 && u < v->nunits)
 		h->by_unit[u] += delta;
@@ -634,6 +637,7 @@ static void resume(PyObject *frame)
 		return;
 	unwait(v);
 	v->suspended = false;
+	v->frame_gone = false;
 	if (P.minor <= 10)
 		hold_frame(v);
 	push(v);
@@ -1512,8 +1516,10 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	leave(&e);
 	lifted = quiet_lift(ts);
 	r = ((eval39_fn)prev_eval)(ts, iframe, throwflag);
-	quiet_restore(ts, lifted);
 	top = attr_me.top;
+	if (top && top->frame == (PyObject *)iframe)
+		top->frame_gone = true;
+	quiet_restore(ts, lifted);
 	if (top && top->frame == (PyObject *)iframe && top->gap) {
 		top->gap = false;	/* no call event came, or the return one did */
 		attr_me.busy--;

@@ -745,17 +745,20 @@ def test_rows_while_another_tracer_has_the_line_events(py):
     # their Increment only, and the Filename line says so.  3.12+:
     # sys.monitoring tools and sys.settrace coexist, the reports are whole.
     plain = bare(py, "othertracer.py")
-    r = memline(py, "othertracer.py", "traced_midway,traced_throughout", env=P3)
+    r = memline(py, "othertracer.py", "traced_midway,traced_throughout,traced_gen", env=P3)
     assert r.returncode == 0 and r.out == plain.out, r
     reps = parse_reports(r.err)
     assert [rep.name for rep in reps] == \
-        ["traced_midway", "traced_throughout", "traced_throughout"], r.err
+        ["traced_midway", "traced_throughout", "traced_gen", "traced_throughout"], r.err
+    gen = reps.pop(2)
     names = markers("othertracer.py")
     check_rows(reps[0], {"a": 1_000_000, "b": 2_000_000, "c": 3_000_000}, names)
     for rep in reps[1:]:
         check_rows(rep, {"big": 1_000_000, "b2": 2_000_000, "clear": -1_000_000}, names)
+    # a generator, suspended and resumed under the program's tracer
+    check_rows(gen, {"ga": 1_000_000, "gb": 2_000_000, "gfree": -1_000_000}, names)
     lost = minor(py) <= 11
-    assert [rep.lost for rep in reps] == [lost, lost, False], r.err
+    assert [rep.lost for rep in reps] + [gen.lost] == [lost, lost, False, lost], r.err
     if lost:
         # traced_midway: whole rows until its callee set the tracer
         assert [reps[0].occ(names[k]) for k in ("a", "start", "b", "stop", "c", "ret")] == \

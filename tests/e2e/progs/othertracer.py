@@ -36,9 +36,18 @@ def traced_throughout():
     return len(b)                       # L:ret2
 
 
+def traced_gen():
+    a = bytearray(1_000_000)            # L:ga
+    yield 1                             # L:gy1
+    b = bytearray(2_000_000)            # L:gb
+    yield 2                             # L:gy2
+    a = None                            # L:gfree
+
+
 print(traced_midway())
 sys.settrace(tracer)
 print(traced_throughout())
+print(list(traced_gen()))
 sys.settrace(None)
 print(traced_throughout())
 print(len(events), sorted(set(events)))
