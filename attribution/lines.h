@@ -38,6 +38,15 @@ extern __thread struct attr_thread attr_me __attribute__((tls_model("initial-exe
 void attr_lines_waiting(int64_t delta);
 void attr_lines_by_unit(struct attr_inv_hot *v, int64_t delta);
 
+/* Adds bytes where the invocation is now. */
+static inline void attr_lines_count(struct attr_inv_hot *v, int64_t delta)
+{
+	if (__builtin_expect(v->by_unit != NULL, 0))
+		attr_lines_by_unit(v, delta);
+	else
+		v->rows[v->cur].inc += delta;
+}
+
 static inline void attr_lines_delta(int64_t delta)
 {
 	struct attr_thread *t = &attr_me;
@@ -45,12 +54,8 @@ static inline void attr_lines_delta(int64_t delta)
 
 	if (__builtin_expect(v == NULL && t->waiting == NULL, 1) || t->busy)
 		return;
-	if (v) {
-		if (__builtin_expect(v->by_unit != NULL, 0))
-			attr_lines_by_unit(v, delta);
-		else
-			v->rows[v->cur].inc += delta;
-	}
+	if (v)
+		attr_lines_count(v, delta);
 	if (t->waiting)
 		attr_lines_waiting(delta);
 }

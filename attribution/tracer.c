@@ -472,15 +472,6 @@ void attr_lines_by_unit(struct attr_inv_hot *h, int64_t delta)
 		h->rows[h->cur].inc += delta;
 }
 
-/* Adds bytes at where the invocation is now. */
-static void count_at_current(struct attr_inv *v, int64_t bytes)
-{
-	if (v->hot.by_unit)
-		attr_lines_by_unit(&v->hot, bytes);
-	else
-		v->hot.rows[v->hot.cur].inc += bytes;
-}
-
 /* The invocation's line events stop (or never came): count by unit. */
 static void lose_line_events(struct attr_inv *v)
 {
@@ -509,7 +500,6 @@ static void all_running_lose_line_events(void)
 		lose_line_events(v);
 }
 
-
 /* ---- the thread's stack of running invocations ---- */
 
 static void push(struct attr_inv *v)
@@ -530,7 +520,7 @@ static void pop(struct attr_inv *v)
 	t->top = v->below;
 	v->below = NULL;
 	if (t->top)
-		count_at_current(t->top, gained);
+		attr_lines_count(&t->top->hot, gained);
 }
 
 static void prune_waiting(struct attr_thread *t)
