@@ -771,6 +771,25 @@ def test_rows_while_another_tracer_has_the_line_events(py):
 
 
 @per_interpreter
+def test_subinterpreters_run_as_bare(py):
+    # Only the main interpreter's functions report: work(), run by a
+    # subinterpreter, is never selected (and said to match nothing); the
+    # subinterpreter's bytes count like a callee's, on the selected line
+    # that ran it (the 3,000,000 its module keeps, until destroy frees it).
+    plain = bare(py, "subinterp.py")
+    if plain.out.startswith("no subinterpreters module"):
+        pytest.skip(plain.out.strip())
+    r = memline(py, "subinterp.py", "outer,work", env=P3)
+    assert r.returncode == 0 and r.out == plain.out == "2000000\n1\n", r
+    (rep,) = parse_reports(r.err)
+    assert rep.name == "outer", r.err
+    names = markers("subinterp.py")
+    assert near(rep.inc(names["run"]), 3_000_000), rep
+    assert rep.inc(names["destroy"]) * MIB <= -3_000_000, rep
+    assert notices(r.err) == ["memline: MEMLINE_FUNCTIONS: work matched no function that ran"], r.err
+
+
+@per_interpreter
 def test_a_quiet_callee_quiets_no_one_else(py):
     # Below a selected frame memline switches off what CPython switches off
     # while its own tracer runs (3.8/3.9 also take the thread's share of the
