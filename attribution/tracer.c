@@ -563,6 +563,15 @@ static void trace_on(void);
 static bool trace_is(void *ts, void *fn);
 static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg);
 
+/* An invocation starts or resumes running: memline's line events on, or
+ * (the program's own tracer has the thread, 3.8-3.11) bytes by code unit. */
+static void follow_lines(struct attr_inv *v)
+{
+	trace_on();
+	if (P.minor < 12 && !trace_is(NULL, (void *)trace_cb))
+		lose_line_events(v);
+}
+
 static void start(struct code_info *ci, PyObject *frame)
 {
 	struct attr_inv *v;
@@ -597,9 +606,7 @@ static void start(struct code_info *ci, PyObject *frame)
 		all_invs->prev_all = v;
 	all_invs = v;
 	push(v);
-	trace_on();
-	if (P.minor < 12 && !trace_is(NULL, (void *)trace_cb))
-		lose_line_events(v);
+	follow_lines(v);
 }
 
 /* 3.8-3.10: see release_frame */
@@ -631,9 +638,7 @@ static void resume(PyObject *frame)
 	if (P.minor <= 10)
 		hold_frame(v);
 	push(v);
-	trace_on();
-	if (P.minor < 12 && !trace_is(NULL, (void *)trace_cb))
-		lose_line_events(v);
+	follow_lines(v);
 }
 
 static void line(struct attr_inv *v, int lineno)
