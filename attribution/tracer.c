@@ -1914,9 +1914,13 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 	(void)args;
 	enter(&e);
 	finalizing = true;	/* from here on nothing starts or reports again */
-	for (struct attr_inv *v = all_invs; v; v = v->next_all)
-		if (v->hot.rows)
-			report(v, !generator_closed(v));
+	for (struct attr_inv *v = all_invs; v; v = v->next_all) {
+		if (!v->hot.rows)
+			continue;
+		if (!v->suspended)	/* the line it is on, so far */
+			note_mem(v);
+		report(v, !generator_closed(v));
+	}
 	r = boot_call("release_held", NULL, NULL, NULL);
 	if (r)
 		P.Py_DecRef(r);

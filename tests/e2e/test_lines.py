@@ -716,6 +716,51 @@ def test_generator_reports_once_when_exhausted(py):
 
 
 @per_interpreter
+@pytest.mark.parametrize("mode", ["exit", "sigterm", "sigint"])
+def test_invocations_running_at_exit_are_reported_unfinished(py, mode):
+    # A daemon thread inside spin() and a generator suspended at a yield when
+    # the program exits; a SIGTERM the program handles (SystemExit(7)) and a
+    # SIGINT (KeyboardInterrupt) raised inside interrupted().
+    plain = bare(py, "unfinished.py", [mode])
+    r = memline(py, "unfinished.py", "spin,gen,interrupted", [mode], env=P3)
+    assert r.returncode == plain.returncode, r
+    assert r.out == plain.out
+    assert strip_reports(r.err, "").splitlines()[:len(plain.err.splitlines())] == \
+        plain.err.splitlines()
+    names = markers("unfinished.py")
+    by_name = {}
+    for rep in parse_reports(r.err):
+        assert rep.name not in by_name, r.err
+        by_name[rep.name] = rep
+    expect = {"exit": {"spin", "gen"}, "sigterm": {"spin", "interrupted"},
+              "sigint": {"interrupted"}}[mode]
+    assert set(by_name) == expect, r.err
+    if "spin" in by_name:                   # still in its loop at exit
+        rep = by_name["spin"]
+        assert rep.unfinished
+        check_rows(rep, {"spinbuf": 3_000_000}, names)
+        assert rep.occ(names["spinloop"]) >= 1
+        # the line it is on shows the usage when the report was made
+        for lineno, (mem, inc, occ, text) in rep.rows.items():
+            if occ:
+                assert mem >= 2.8, (lineno, rep)
+    if "gen" in by_name:                    # suspended at its first yield
+        rep = by_name["gen"]
+        assert rep.unfinished
+        check_rows(rep, {"genbuf": 2_000_000}, names)
+        assert rep.occ(names["genyield"]) == 1 and rep.occ(names["genlast"]) is None
+    if "interrupted" in by_name:            # ended by the exception
+        rep = by_name["interrupted"]
+        assert not rep.unfinished
+        check_rows(rep, {"intbuf": 1_000_000}, names)
+        assert rep.occ(names["raise"]) == 1 and rep.occ(names["sleep"]) is None
+    if mode == "sigint":
+        assert "KeyboardInterrupt" in plain.err and plain.returncode != 0
+    if mode == "sigterm":
+        assert plain.out == "handler 15\n" and plain.returncode == 7
+
+
+@per_interpreter
 def test_the_programs_own_tracer_is_left_alone(py):
     # sys.settrace set by a callee inside a selected function, and set before
     # one is called, and sys.setprofile in a callee: the program's tracer
