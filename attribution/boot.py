@@ -2,6 +2,7 @@
 # namespace of the _memline module (whose C functions are already there),
 # before site is imported: keep imports few and cheap.
 import _thread
+import gc
 import posix
 import sys
 
@@ -85,13 +86,24 @@ def configure(spec):
         _selectors.append([text, kind, scope, pattern, False])
 
 
+def _path_matches(pattern, filename):
+    """A pattern with no '/' names the file (app.py, *_test.py), in any
+    directory; a relative one names the path's end (pkg/mod.py); an
+    absolute one, or one starting with '*', the whole path.  The file name
+    is the code's: relative on 3.8 when the script was given so."""
+    if '/' not in pattern:
+        return _glob(pattern, filename.rpartition('/')[2])
+    if _glob(pattern, filename):
+        return True
+    return not pattern.startswith(('/', '*')) and _glob('*/' + pattern, filename)
+
+
 def _qualname(code, globs):
     q = getattr(code, 'co_qualname', None)     # 3.11+
     if q is not None:
         return q
     # Before 3.11 a code object has no qualname: the function object made
     # from it has (asked only when the last part of a selector matched).
-    gc = _import('gc')
     for f in gc.get_referrers(code):
         if getattr(f, '__code__', None) is code:
             return f.__qualname__
@@ -105,7 +117,7 @@ def match(code, globs):
     qual = None
     for sel in _selectors:
         _, kind, scope, pattern, _ = sel
-        if kind == 'path' and not _glob(scope, code.co_filename):
+        if kind == 'path' and not _path_matches(scope, code.co_filename):
             continue
         if kind == 'module':
             mod = globs.get('__name__') if globs else None
@@ -118,48 +130,175 @@ def match(code, globs):
         else:
             if qual is None:
                 qual = _qualname(code, globs)
-            ok = _glob(pattern, qual)
+            # the trailing part of the qualified name: B.f names A.B.f
+            ok = _glob(pattern, qual) or _glob('*.' + pattern, qual)
         if ok:
             sel[4] = True
             hit = True
+    if hit and globs:
+        _loaders[code] = (globs.get('__loader__'), globs.get('__name__'))
     return hit
 
 
+_loaders = {}         # selected code -> (__loader__, __name__) of its module
+_ends = {}            # filename -> (text, {first line: last line}), a few
+
+
 def source(code):
-    """(filename, first line number, [line texts]) as memory_profiler shows.
-    Reading goes through linecache; an entry it adds is taken out again,
-    so the program's linecache holds what it would hold bare."""
-    linecache = _import('linecache')
-    cached = set(linecache.cache)
-    try:
-        return _source(code)
-    finally:
-        for name in [k for k in linecache.cache if k not in cached]:
-            entry = linecache.cache.get(name)
-            # file-backed entries only (size, mtime, lines, fullname);
-            # an entry someone registered by hand is not ours to drop
-            if isinstance(entry, tuple) and len(entry) == 4 and entry[1] is not None:
-                linecache.cache.pop(name, None)
-
-
-def _source(code):
+    """(filename, first line number, [line texts]) as memory_profiler shows:
+    from the first decorator (or def, class, lambda) line to the last line
+    of the block, as memory_profiler's inspect.getblock finds it; module
+    code from line 1.  Read with builtins only -- no import, which could
+    meet a module half imported, or the program's own import hooks -- and
+    never wider than what the code's line table says ran."""
     filename = code.co_filename
     if filename.endswith(('.pyc', '.pyo')):
         filename = filename[:-1]
+    loader = _loaders.pop(code, (None, None))
+    text = _read(filename, loader)
+    lines = _split(text) if text is not None else []
+    module = code.co_name == '<module>'
+    first = 1 if module else code.co_firstlineno
+    last = max(first, _last_code_line(code))
+    if text is not None:
+        end = _block_ends(filename, text).get(0 if module else first)
+        if end is not None and end >= first:
+            last = max(last, end)
+    texts = lines[first - 1:last]
+    texts += [''] * (last - first + 1 - len(texts))
+    return filename, first, texts
+
+
+def _read(filename, loader):
+    """The file's text (decoded as Python decodes source), else the one its
+    module's loader gives (zip imports), else None."""
+    names = [filename]
+    if not filename.startswith('/'):         # as linecache looks: sys.path
+        names += [d.rstrip('/') + '/' + filename for d in sys.path
+                  if isinstance(d, str) and d]
+    for name in names:
+        try:
+            with open(name, 'rb') as f:
+                return _decode(f.read())
+        except Exception:
+            pass
+    mod_loader, mod_name = loader
     try:
-        lines, start = _import('inspect').getsourcelines(code)
-        if start == 0:       # a module
-            start = 1
+        text = mod_loader.get_source(mod_name)
+        return text if isinstance(text, str) else None
     except Exception:
-        dis = _import('dis')
-        linecache = _import('linecache')
-        start = code.co_firstlineno
-        last = max([start] + [line for _, line in dis.findlinestarts(code)
-                              if line is not None])
-        lines = linecache.getlines(filename)[start - 1:last]
-        if not lines:
-            lines = [''] * (last - start + 1)
-    return filename, start, [l.rstrip('\r\n') for l in lines]
+        return None
+
+
+def _cookie(line):
+    """The encoding a coding comment names (PEP 263), or None."""
+    line = line.lstrip(b' \t\f')
+    if not line.startswith(b'#'):
+        return None
+    at = line.find(b'coding')
+    while at >= 0:
+        rest = line[at + 6:]
+        if rest[:1] in (b':', b'='):
+            rest = rest[1:].lstrip(b' \t')
+            n = 0
+            while n < len(rest) and (rest[n:n + 1].isalnum() or rest[n:n + 1] in b'-_.'):
+                n += 1
+            if n:
+                return rest[:n].decode('ascii', 'replace')
+        at = line.find(b'coding', at + 6)
+    return None
+
+
+def _decode(data):
+    if data.startswith(b'\xef\xbb\xbf'):
+        return data[3:].decode('utf-8', 'replace')
+    head = data.split(b'\n', 2)
+    enc = _cookie(head[0])
+    if enc is None and len(head) > 1:         # line 2 counts after a blank or comment
+        lead = head[0].lstrip(b' \t\f')
+        if not lead or lead[:1] in (b'#', b'\r'):
+            enc = _cookie(head[1])
+    try:
+        return data.decode(enc or 'utf-8', 'replace')
+    except Exception:                         # an unknown encoding
+        return data.decode('utf-8', 'replace')
+
+
+def _split(text):
+    """Lines as Python numbers them (\\n, \\r\\n and \\r end a line)."""
+    return text.replace('\r\n', '\n').replace('\r', '\n').split('\n')
+
+
+def _last_code_line(code):
+    """The last line the code's line table names."""
+    if hasattr(code, 'co_lines'):             # 3.10+
+        return max([code.co_firstlineno] +
+                   [line for _, _, line in code.co_lines() if line is not None])
+    line = last = code.co_firstlineno
+    table = code.co_lnotab
+    for i in range(1, len(table), 2):
+        step = table[i]
+        line += step - 256 if step >= 128 else step
+        if line > last:
+            last = line
+    return last
+
+
+_BLOCKS = ('FunctionDef', 'AsyncFunctionDef', 'ClassDef')
+_EXPRS = ('Lambda', 'GeneratorExp', 'ListComp', 'SetComp', 'DictComp')
+
+
+def _block_ends(filename, text):
+    """{first line: last line} of every def, class, lambda and comprehension
+    in text, and {0: last line} for the module, from the AST the compiler
+    makes (no import: compile's PyCF_ONLY_AST flag); {} if it does not
+    parse.  Warnings the compiler would give are not shown."""
+    got = _ends.get(filename)
+    if got is not None and got[0] is text or got is not None and got[0] == text:
+        return got[1]
+    ends = {}
+    import _warnings
+    filters = _warnings.filters
+    mutated = getattr(_warnings, '_filters_mutated', None)
+    entry = ('ignore', None, Warning, None, 0)
+    filters.insert(0, entry)
+    if mutated:
+        mutated()
+    try:
+        tree = compile(text, filename, 'exec', 0x400, True)      # PyCF_ONLY_AST
+    except Exception:
+        tree = None
+    finally:
+        try:
+            filters.remove(entry)
+        except ValueError:
+            pass
+        if mutated:
+            mutated()
+    if tree is not None:
+        body = getattr(tree, 'body', None)
+        if body:
+            ends[0] = body[-1].end_lineno
+        todo = [tree]
+        while todo:
+            node = todo.pop()
+            kind = type(node).__name__
+            if kind in _BLOCKS or kind in _EXPRS:
+                starts = [node.lineno]
+                starts += [d.lineno for d in getattr(node, 'decorator_list', ())]
+                for first in starts:
+                    if ends.get(first, 0) < node.end_lineno:
+                        ends[first] = node.end_lineno
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    todo.extend(v for v in value if hasattr(v, '_fields'))
+                elif hasattr(value, '_fields'):
+                    todo.append(value)
+    if len(_ends) >= 32:
+        _ends.clear()
+    _ends[filename] = (text, ends)
+    return ends
 
 
 _held = []           # reports waiting for logging to be usable

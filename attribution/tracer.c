@@ -1198,10 +1198,12 @@ static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
 	PyObject *r;
 
 	enter(&e);
-	if (*(const int *)((const char *)frame + f_lasti_off) < 0)
-		start(ci, (PyObject *)frame);
-	else
+	/* a generator closed (or thrown into) before it ever ran: no line
+	 * runs, and 3.12+ do not even run the frame -- not an invocation */
+	if (*(const int *)((const char *)frame + f_lasti_off) >= 0)
 		resume((PyObject *)frame);
+	else if (!throwflag)
+		start(ci, (PyObject *)frame);
 	leave(&e);
 	lifted = quiet_lift(ts);
 	r = P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
@@ -1500,7 +1502,7 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	enter(&e);
 	if (ci->generator && find_suspended(iframe)) {
 		resume(iframe);
-	} else {
+	} else if (!throwflag) {	/* thrown into before it ran: see eval_selected */
 		start(ci, iframe);
 		top = attr_me.top;
 		if (top && top->frame == (PyObject *)iframe && trace_is(ts, (void *)trace_cb)) {

@@ -7,27 +7,33 @@
 
 #include "output/format.h"
 
+/* Text written into a caller's buffer as far as it fits; need counts it all. */
 struct line {
-	char buf[OUT_LINE_MAX];
-	size_t len;
+	char *buf;
+	size_t cap, len, need;
 };
 
 static void append(struct line *l, const char *s, size_t n)
 {
-	if (n > sizeof(l->buf) - 1 - l->len)
-		n = sizeof(l->buf) - 1 - l->len;
+	size_t room = l->cap ? l->cap - 1 - l->len : 0;
+
+	l->need += n;
+	if (n > room)
+		n = room;
 	memcpy(l->buf + l->len, s, n);
 	l->len += n;
-	l->buf[l->len] = '\0';
+	if (l->cap)
+		l->buf[l->len] = '\0';
 }
 
 size_t out_shape(char *buf, size_t cap, const struct out_style *style, const char *msg,
 		 size_t len)
 {
-	struct line l = { .len = 0 };
+	struct line l = { buf, cap, 0, 0 };
 	char tmp[64];
 
-	l.buf[0] = '\0';
+	if (cap)
+		buf[0] = '\0';
 	for (const char *p = style->format; *p; p++) {
 		if (*p != '%') {
 			append(&l, p, 1);
@@ -62,26 +68,30 @@ size_t out_shape(char *buf, size_t cap, const struct out_style *style, const cha
 			append(&l, p, 1);
 		}
 	}
-	if (cap) {
-		size_t n = l.len < cap - 1 ? l.len : cap - 1;
-
-		memcpy(buf, l.buf, n);
-		buf[n] = '\0';
-		return n;
-	}
-	return 0;
+	return l.need;
 }
 
+/* A line longer than the stack buffer (a long source line) is shaped in
+ * memory of its size; only if that cannot be had is it cut. */
 static void emit(const struct out_style *style, const struct out_sink *sink, const char *msg,
 		 size_t len)
 {
 	char shaped[OUT_LINE_MAX];
+	char *big;
+	size_t n;
 
 	if (len == 0) {
 		sink->write(sink->ctx, "", 0);
 		return;
 	}
-	sink->write(sink->ctx, shaped, out_shape(shaped, sizeof(shaped), style, msg, len));
+	n = out_shape(shaped, sizeof(shaped), style, msg, len);
+	if (n < sizeof(shaped) || !(big = malloc(n + 1))) {
+		sink->write(sink->ctx, shaped, n < sizeof(shaped) ? n : sizeof(shaped) - 1);
+		return;
+	}
+	n = out_shape(big, n + 1, style, msg, len);
+	sink->write(sink->ctx, big, n);
+	free(big);
 }
 
 /* "   45.1 MiB": the value right-aligned in precision + 4, as memory_profiler. */
@@ -102,6 +112,24 @@ static bool shows_increase(int64_t bytes, int precision)
 		return false;
 	out_mib(num, sizeof(num), bytes, precision);
 	return strspn(num, "0.") != strlen(num);
+}
+
+/* One row; its text may be longer than the line buffer. */
+static void emit_row(const struct out_style *style, const struct out_sink *sink, char *line,
+		     size_t cap, const struct out_row *row, const char *mem, const char *inc,
+		     const char *occ)
+{
+	size_t need = row->text_len + 128, n;
+	char *big = need > cap && row->text_len < INT32_MAX ? malloc(need) : NULL;
+
+	if (big) {
+		line = big;
+		cap = need;
+	}
+	n = out_format(line, cap, "%6d %12s %12s  %10s   %.*s", row->lineno, mem, inc, occ,
+		       (int)(row->text_len < INT32_MAX ? row->text_len : INT32_MAX), row->text);
+	emit(style, sink, line, n);
+	free(big);
 }
 
 void out_report(const struct out_report *r, const struct out_style *style,
@@ -139,9 +167,7 @@ void out_report(const struct out_report *r, const struct out_style *style,
 		}
 		if (style->increments_only && !shows_increase(row->inc, style->precision))
 			continue;
-		n = out_format(line, sizeof(line), "%6d %12s %12s  %10s   %.*s", row->lineno, mem,
-			       inc, occ, (int)row->text_len, row->text);
-		emit(style, sink, line, n);
+		emit_row(style, sink, line, sizeof(line), row, mem, inc, occ);
 	}
 	if (!style->increments_only) {
 		emit(style, sink, "", 0);
@@ -152,10 +178,7 @@ void out_report(const struct out_report *r, const struct out_style *style,
 void out_fd_line(void *ctx, const char *text, size_t len)
 {
 	struct out_fd_text *t = ctx;
-	char buf[OUT_LINE_MAX + 1];
 
-	if (len > OUT_LINE_MAX)
-		len = OUT_LINE_MAX;
 	if (t->len + len + 1 > t->cap) {
 		size_t cap = t->cap ? t->cap : 8192;
 		char *grown;
@@ -165,9 +188,8 @@ void out_fd_line(void *ctx, const char *text, size_t len)
 		grown = realloc(t->buf, cap);
 		if (!grown) {
 			out_fd_flush(t);
-			memcpy(buf, text, len);
-			buf[len] = '\n';
-			out_write_fd(t->fd, buf, len + 1);
+			out_write_fd(t->fd, text, len);
+			out_write_fd(t->fd, "\n", 1);
 			return;
 		}
 		t->buf = grown;

@@ -46,7 +46,8 @@ struct out_style {
 void out_report(const struct out_report *r, const struct out_style *style,
 		const struct out_sink *sink);
 
-/* Applies style->format to one message; returns the length. */
+/* Applies style->format to one message, as far as it fits in cap; returns
+ * the length of all of it (cap 0 only measures). */
 size_t out_shape(char *buf, size_t cap, const struct out_style *style, const char *msg,
 		 size_t len);
 

@@ -1,7 +1,8 @@
 /*
  * Where text goes: a sink is a write callback plus an opaque pointer.
- * Lines are formatted into a fixed buffer, never allocated; a line longer
- * than the buffer is cut.  Until a sink is set, lines go to stderr.
+ * Lines are formatted into a fixed buffer; a report line longer than it (a
+ * long source line) is formatted in memory of its size, and cut only if
+ * that cannot be had.  Until a sink is set, lines go to stderr.
  */
 #ifndef OUT_SINK_H
 #define OUT_SINK_H
