@@ -1190,9 +1190,42 @@ static void after_eval(PyObject *key, bool suspended)
 	leave(&e);
 }
 
+/*
+ * 3.10 marks a generator's frame as executing only inside the evaluation
+ * (3.8/3.9 set gi_running, 3.11 gi_frame_state, before it): while the
+ * hook runs Python of its own first -- which may let another thread take
+ * the GIL -- that thread's next() on the same generator would find it
+ * free and run the same frame at once (SIGSEGV).  The frame says
+ * FRAME_EXECUTING meanwhile, so next() there raises "generator already
+ * executing", as it would while the generator runs.  PyFrameObject.f_gen
+ * precedes f_lasti; f_state (a char) is at 108, checked against 3.10's
+ * headers.
+ */
+#define F_STATE_310 108
+#define FRAME_EXECUTING_310 0
+
+static int gen_hold(PyFrameObject *frame)
+{
+	signed char *state = (signed char *)frame + F_STATE_310;
+	int was;
+
+	if (P.minor != 10 || !*(PyObject **)((char *)frame + f_lasti_off - 8))
+		return INT32_MIN;
+	was = *state;
+	*state = FRAME_EXECUTING_310;
+	return was;
+}
+
+static void gen_release(PyFrameObject *frame, int was)
+{
+	if (was != INT32_MIN)
+		*((signed char *)frame + F_STATE_310) = (signed char)was;
+}
+
 static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
 			       struct code_info *ci)
 {
+	int was = gen_hold(frame);
 	bool lifted;
 	struct saved_error e;
 	PyObject *r;
@@ -1205,6 +1238,7 @@ static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
 	else if (!throwflag)
 		start(ci, (PyObject *)frame);
 	leave(&e);
+	gen_release(frame, was);
 	lifted = quiet_lift(ts);
 	r = P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
 			   ((eval39_fn)prev_eval)(ts, frame, throwflag);
@@ -1390,10 +1424,12 @@ static __attribute__((noinline)) PyObject *eval_frame_slow(void *ts, PyFrameObje
 	if (tagged == 0 && !attr_me.busy) {
 		struct saved_error e;
 		struct code_info *ci;
+		int was = gen_hold(frame);
 
 		enter(&e);
 		ci = code_lookup(code, *(PyObject **)((char *)frame + F_GLOBALS));
 		leave(&e);
+		gen_release(frame, was);
 		tagged = tag(ci);
 	}
 	if ((tagged & 1) && !own_depth)
