@@ -6,6 +6,8 @@ struct attr_pyapi attr_py;
 
 bool attr_pyapi_resolve(const char **missing)
 {
+	PyObject **exc;
+
 #define ATTR_PYAPI_RESOLVE(ret, name, params, required)                       \
 	*(void **)&attr_py.name = dlsym(RTLD_DEFAULT, #name);                 \
 	if (!attr_py.name && (required)) {                                    \
@@ -19,6 +21,12 @@ bool attr_pyapi_resolve(const char **missing)
 		*missing = "_Py_NoneStruct";
 		return false;
 	}
+	exc = dlsym(RTLD_DEFAULT, "PyExc_Exception");
+	if (!exc || !*exc) {
+		*missing = "PyExc_Exception";
+		return false;
+	}
+	attr_py.exc_exception = *exc;
 	attr_py.gen_type = dlsym(RTLD_DEFAULT, "PyGen_Type");
 	attr_py.coro_type = dlsym(RTLD_DEFAULT, "PyCoro_Type");
 	return true;

@@ -60,6 +60,8 @@ enum {
 	X(void, PyErr_Restore, (PyObject *, PyObject *, PyObject *), 1)         \
 	X(void, PyErr_Clear, (void), 1)                                         \
 	X(void, PyErr_Print, (void), 1)                                         \
+	X(int, PyErr_GivenExceptionMatches, (PyObject *, PyObject *), 1)        \
+	X(unsigned long, PyThread_get_thread_ident, (void), 1)                  \
 	X(PyObject *, PyErr_Occurred, (void), 1)                                \
 	X(long, PyLong_AsLong, (PyObject *), 1)                                 \
 	X(PyObject *, PyLong_FromLong, (long), 1)                               \
@@ -101,6 +103,7 @@ struct attr_pyapi {
 	int minor;	/* 3.minor */
 	PyObject *none;	/* Py_None */
 	void *gen_type, *coro_type;	/* PyGen_Type, PyCoro_Type (optional) */
+	PyObject *exc_exception;	/* PyExc_Exception */
 };
 
 extern struct attr_pyapi attr_py;

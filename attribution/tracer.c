@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,10 +175,12 @@ static void enter(struct saved_error *e)
 	P.PyErr_Fetch(&e->type, &e->value, &e->tb);
 }
 
+static void settle_error(const char *where);
+
 static void leave(struct saved_error *e)
 {
 	if (P.PyErr_Occurred())
-		P.PyErr_Clear();
+		settle_error("work");
 	P.PyErr_Restore(e->type, e->value, e->tb);
 	attr_me.busy--;
 }
@@ -212,22 +215,162 @@ static void own_python(bool enter_it)
 	tracing_count(P.PyThreadState_Get(), enter_it);
 }
 
+/*
+ * The program's exception, raised inside memline's Python: a signal
+ * handler runs wherever the main thread is when the signal arrives, and
+ * that may be inside boot.py (reading a source, the logging sink).  Its
+ * exception (KeyboardInterrupt, SystemExit, whatever the handler raises)
+ * is the program's: memline hands it back through a pending call, which
+ * CPython runs at its next check in the main thread -- in the program's
+ * code, where the signal's handler would have run -- and which raises it
+ * there.  Told apart from memline's own failures by its kind (not an
+ * Exception) or by a frame in its traceback that is not boot.py's.
+ */
+static unsigned long main_ident;
+static PyObject *handed_back[3];	/* type, value, traceback; main thread */
+
+static bool programs_exception(PyObject *type, PyObject *tb)
+{
+	bool foreign = false;
+
+	if (!P.PyErr_GivenExceptionMatches(type, P.exc_exception))
+		return true;
+	for (PyObject *t = tb ? (P.Py_IncRef(tb), tb) : NULL; t && t != P.none && !foreign;) {
+		PyObject *frame = P.PyObject_GetAttrString(t, "tb_frame");
+		PyObject *globs = frame ? P.PyObject_GetAttrString(frame, "f_globals") : NULL;
+		PyObject *next = P.PyObject_GetAttrString(t, "tb_next");
+
+		foreign = globs && globs != boot;
+		if (globs)
+			P.Py_DecRef(globs);
+		if (frame)
+			P.Py_DecRef(frame);
+		P.Py_DecRef(t);
+		t = next;
+	}
+	P.PyErr_Clear();
+	return foreign;
+}
+
+static int hand_back(void *arg)
+{
+	(void)arg;
+	if (!handed_back[0])
+		return 0;
+	P.PyErr_Restore(handed_back[0], handed_back[1], handed_back[2]);
+	handed_back[0] = handed_back[1] = handed_back[2] = NULL;
+	return -1;
+}
+
+/* Takes the program's exception (fetched) to be raised in its code, or
+ * says it could not (not the main thread: no signal handler runs there). */
+static void hand_back_later(PyObject *t, PyObject *v, PyObject *tb, const char *where)
+{
+	PyObject *name;
+
+	if (P.PyThread_get_thread_ident() == main_ident && !handed_back[0] &&
+	    P.Py_AddPendingCall(hand_back, NULL) == 0) {
+		handed_back[0] = t;
+		handed_back[1] = v;
+		handed_back[2] = tb;
+		return;
+	}
+	name = P.PyObject_GetAttrString(t, "__name__");
+	out_notice("an exception of the program (%s) was raised inside memline's %s and "
+		   "could not be handed back", name ? P.PyUnicode_AsUTF8(name) : "?", where);
+	if (name)
+		P.Py_DecRef(name);
+	P.PyErr_Clear();
+	P.Py_DecRef(t);
+	if (v)
+		P.Py_DecRef(v);
+	if (tb)
+		P.Py_DecRef(tb);
+}
+
+/* After a call into boot.py failed: hand the program's exception back, or
+ * say what went wrong in memline. */
+static void boot_failed(const char *name)
+{
+	PyObject *t, *v, *tb;
+
+	P.PyErr_Fetch(&t, &v, &tb);
+	if (!t)
+		return;
+	if (programs_exception(t, tb)) {
+		hand_back_later(t, v, tb, name);
+		return;
+	}
+	P.PyErr_Restore(t, v, tb);
+	out_notice("internal error in %s:", name);
+	P.PyErr_Print();
+}
+
+/* An error left when memline's work is done: the program's is handed back,
+ * memline's own dropped (each place that cares has said so already). */
+static void settle_error(const char *where)
+{
+	PyObject *t, *v, *tb;
+
+	if (!P.PyErr_Occurred())
+		return;
+	P.PyErr_Fetch(&t, &v, &tb);
+	if (t && programs_exception(t, tb)) {
+		hand_back_later(t, v, tb, where);
+		return;
+	}
+	if (t)
+		P.Py_DecRef(t);
+	if (v)
+		P.Py_DecRef(v);
+	if (tb)
+		P.Py_DecRef(tb);
+}
+
+/*
+ * In the main thread, signals wait while memline's Python runs, so that
+ * their handlers run in the program's code as they would bare (the
+ * logging sink runs the program's handlers, and logging would take a
+ * handler's exception for a failed record).  A signal another thread
+ * takes still makes the main thread run its handler at its next check:
+ * then hand_back() passes the exception on.  The synchronous ones are
+ * never held.
+ */
+static bool signals_wait(sigset_t *old)
+{
+	sigset_t all;
+
+	if (P.PyThread_get_thread_ident() != main_ident)
+		return false;
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGABRT);
+	return pthread_sigmask(SIG_BLOCK, &all, old) == 0;
+}
+
 static PyObject *boot_call(const char *name, const char *fmt, PyObject *a, PyObject *b)
 {
 	PyObject *f = P.PyDict_GetItemString(boot, name);
 	PyObject *r;
+	sigset_t old;
+	bool held;
 
 	if (!f)
 		return NULL;
+	held = signals_wait(&old);
 	own_python(true);
 	r = fmt ? P.PyObject_CallFunction(f, fmt, a, b) : P.PyObject_CallObject(f, NULL);
 	own_python(false);
-	if (!r && finalizing) {
+	if (held)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!r && finalizing)
 		P.PyErr_Clear();	/* modules are being torn down: say nothing */
-	} else if (!r) {
-		out_notice("internal error in %s:", name);
-		P.PyErr_Print();
-	}
+	else if (!r)
+		boot_failed(name);
 	return r;
 }
 
@@ -866,7 +1009,7 @@ static void flush_python_stream(const char *name)
 	if (stream)
 		P.Py_DecRef(stream);
 	P.Py_DecRef(sys);
-	P.PyErr_Clear();
+	settle_error("flush of the report's stream");
 }
 
 /*
@@ -2089,6 +2232,7 @@ static int setup(void *arg)
 	struct saved_error e;
 
 	(void)arg;
+	main_ident = P.PyThread_get_thread_ident();
 	enter(&e);
 	attr_config_load(&cfg);
 	if (cfg.functions) {
