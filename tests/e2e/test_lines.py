@@ -1051,8 +1051,9 @@ def test_selectors(py, spec, firsts):
 
 @per_interpreter
 @pytest.mark.parametrize("spec,first", [("__main__:outer.<locals>.inner", 24),
-                                        ("Outer.Inner.method", 39)],
-                         ids=["nested-function", "nested-class"])
+                                        ("Outer.Inner.method", 39),
+                                        ("Inner.method", 39)],
+                         ids=["nested-function", "nested-class", "qualname-end"])
 def test_selector_nested_qualname(py, spec, first):
     r = memline(py, "select_cases.py", spec, env={"MEMLINE_FORMAT": "%(message)s"})
     assert r.returncode == 0, r
@@ -1131,3 +1132,103 @@ def test_code_compiled_at_run_time_selected_exactly(py):
     # memory_profiler shows such code
     assert all(rep.filename == "<string>" and sorted(rep.rows) == [1, 2]
                for rep in reports), reports[:2]
+
+
+# ---- the program's signals, forks, generators shared or ended early ----
+
+@per_interpreter
+@pytest.mark.parametrize("sink", ["stderr", "logging"])
+@pytest.mark.parametrize("mode,delay", [("boom", "0.05"), ("exit", "0.08"), ("int", "0.03")])
+def test_a_signal_handlers_exception_reaches_the_program(py, sink, mode, delay):
+    # Thousands of reports while the timer runs out: the handler's exception
+    # must reach the program's try statement however often the signal lands
+    # inside memline's work (once: printed as memline's internal error and
+    # lost, or SystemExit exiting from inside memline).
+    plain = bare(py, "signals.py", [mode, delay])
+    r = memline(py, "signals.py", "work", [mode, delay], env={"MEMLINE_OUTPUT": sink})
+    want = {"boom": "caught alarm", "exit": "exit 143", "int": "interrupted"}[mode]
+    assert plain.out == want + "\ncleanup ran\n", plain
+    assert r.out == plain.out and r.returncode == plain.returncode, r
+    assert not notices(r.err), r.err[-3000:]
+
+
+@per_interpreter
+def test_a_forked_child_leaves_other_threads_invocations_alone(py):
+    r = memline(py, "forkthreads.py", "work", env=P3)
+    assert r.returncode == 0, r
+    assert sorted(r.out.split()) == ["child", "parent"], r
+    (rep,) = parse_reports(r.err)           # the parent's, when work() ended
+    assert not rep.unfinished
+    (big,) = [n for n, row in rep.rows.items() if "bytearray" in row[3]]
+    assert near(rep.inc(big), 2_000_000), rep
+
+
+@per_interpreter
+def test_a_generator_shared_by_threads(py):
+    # 3.10 once ran one generator frame in two threads at once (SIGSEGV):
+    # memline's Python before the frame ran let another thread's next() in.
+    for _ in range(2):
+        r = memline(py, "shared_gen.py", "rg", ["shared"], env=P3)
+        assert r.returncode == 0, r
+        assert r.out == "shared done\n"
+        (rep,) = parse_reports(r.err)
+        assert not rep.unfinished
+
+
+@per_interpreter
+def test_generators_ended_early_report_once(py):
+    # Recursive generators and coroutines thrown into, closed, cancelled
+    # and timed out report their outermost call once (3.11 gave one report
+    # per level); a generator closed or thrown into before it ran is no
+    # invocation (3.8-3.11 reported an empty one).
+    plain = bare(py, "shared_gen.py", ["ends"])
+    r = memline(py, "shared_gen.py", "grt,arc,never_ran", ["ends"], env=P3)
+    assert r.returncode == 0 and r.out == plain.out, r
+    assert plain.out.split("\n")[:5] == ["thrown", "closed", "cancelled", "timed out",
+                                         "thrown before it ran"]
+    firsts = sorted(rep.rows[rep.first][3] for rep in parse_reports(r.err))
+    assert firsts == ["async def arc(n):"] * 2 + ["def grt(n):"] * 2, r.err
+
+
+@per_interpreter
+def test_code_that_is_not_a_plain_function(py):
+    # A class body, a generator expression over two lines, a 6000-character
+    # line and the module itself: rows from their first to their last line,
+    # texts whole.  memline reads sources without importing anything: the
+    # program's import hook sees nothing of it.
+    plain = bare(py, "shapes.py")
+    r = memline(py, "shapes.py", "Big,shapes.py:<genexpr>,longline,shapes.py:<module>",
+                env=P3)
+    assert r.returncode == 0 and r.out == plain.out, r
+    assert plain.out.endswith(" []\n")
+    names = markers("shapes.py")
+    with open(prog("shapes.py")) as f:
+        source = f.read().split("\n")
+    by_first = {rep.first: rep for rep in parse_reports(r.err)}
+    assert sorted(by_first) == [1, names["classdef"], names["long"] - 1, names["genexpr"]], \
+        r.err[-3000:]
+    for first, rep in by_first.items():
+        for lineno, row in rep.rows.items():
+            assert row[3] == source[lineno - 1].rstrip(), (lineno, row)
+    cls = by_first[names["classdef"]]
+    assert max(cls.rows) == names["classlast"]
+    check_rows(cls, {"classdata": 3_000_000}, names)
+    gen = by_first[names["genexpr"]]
+    assert sorted(gen.rows) == [names["genexpr"], names["genexpr2"]]
+    assert len(by_first[names["long"] - 1].rows[names["long"]][3]) > 6000
+    module = by_first[1]
+    assert max(module.rows) == len(source) - 1          # the file ends in "\n"
+    check_rows(module, {"classdef": 3_000_000}, names)
+
+
+@per_interpreter
+@pytest.mark.parametrize("spec", ["shapes.py:longline", "progs/shapes.py:longline",
+                                  "*/e2e/progs/shapes.py:longline"])
+def test_path_selectors(py, spec):
+    # a path without '/' names the file in any directory; a relative one the
+    # path's end; one starting with '*' or '/' the whole path
+    r = memline(py, "shapes.py", spec, env=P3)
+    assert r.returncode == 0, r
+    (rep,) = parse_reports(r.err)
+    assert rep.rows[rep.first][3] == "def longline():"
+    assert not notices(r.err)
