@@ -43,8 +43,13 @@ def _after_fork():
         _importing.release()
 
 
+def _after_fork_child():
+    _after_fork()
+    forked()                 # C: forget what the parent's other threads ran
+
+
 posix.register_at_fork(before=_before_fork, after_in_parent=_after_fork,
-                       after_in_child=_after_fork)
+                       after_in_child=_after_fork_child)
 
 
 def _glob(pat, s):

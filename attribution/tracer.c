@@ -883,11 +883,11 @@ static void unlink_all(struct attr_inv *v)
 	v->prev_all = v->next_all = NULL;
 }
 
-/* Reports and forgets an invocation that is off the stack. */
-static void retire(struct attr_inv *v)
+/* Reports (or not) and forgets an invocation that is off the stack. */
+static void drop(struct attr_inv *v, bool with_report)
 {
 	unlink_all(v);
-	if (!finalizing)	/* else the exit already reported it */
+	if (with_report && !finalizing)	/* else the exit already reported it */
 		report(v, false);
 	if (v->frame_held)
 		P.Py_DecRef(v->frame);
@@ -905,6 +905,11 @@ static void retire(struct attr_inv *v)
 	v->finished = true;
 	if (!v->waiting_on)
 		free(v);
+}
+
+static void retire(struct attr_inv *v)
+{
+	drop(v, true);
 }
 
 static void finish(struct attr_inv *v)
@@ -2086,6 +2091,32 @@ static void close_wrap_install(void)
 	}
 }
 
+/*
+ * In the child of os.fork(): only the thread that forked goes on.  What
+ * the parent's other threads were running is theirs -- the parent reports
+ * it when it ends -- and no thread of the child will ever end it: it is
+ * forgotten, not reported as unfinished at the child's exit.  Suspended
+ * ones (a generator, a coroutine) may be resumed here, and stay.
+ */
+static PyObject *py_forked(PyObject *self, PyObject *args)
+{
+	struct saved_error e;
+	struct attr_inv *v, *next, *mine;
+
+	(void)self;
+	(void)args;
+	enter(&e);
+	for (v = all_invs; v; v = next) {
+		next = v->next_all;
+		for (mine = attr_me.top; mine && mine != v; mine = mine->below)
+			;
+		if (!v->suspended && !mine && v->hot.rows)
+			drop(v, false);
+	}
+	leave(&e);
+	return none();
+}
+
 static PyObject *py_at_exit(PyObject *self, PyObject *args)
 {
 	struct saved_error e;
@@ -2124,6 +2155,7 @@ extern const char _binary_attribution_boot_py_end[];
 static struct attr_py_method methods[] = {
 	{ "thread_start", py_thread_start, ATTR_METH_VARARGS, NULL },
 	{ "finish_all", py_at_exit, ATTR_METH_NOARGS, NULL },
+	{ "forked", py_forked, ATTR_METH_NOARGS, NULL },
 	{ "gen_died", py_gen_died, ATTR_METH_O, NULL },
 	{ "code_died", py_code_died, ATTR_METH_O, NULL },
 	{ "mon_start", (PyCFunction)(void (*)(void))mon_start, 0x80, NULL },
