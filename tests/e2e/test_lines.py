@@ -914,10 +914,11 @@ def test_nothing_said_while_modules_are_torn_down(py):
 
 @per_interpreter
 def test_fork_while_memline_imports(py):
-    # The first report of a function makes memline import inspect, in the
-    # thread that ran it.  A fork in another thread meanwhile once left the
-    # child waiting forever for inspect's import lock (every interpreter):
-    # os.fork() now waits for memline's imports.  The child reports too.
+    # The first report of a function makes memline read its source, in the
+    # thread that ran it (it once imported inspect there: a fork in another
+    # thread meanwhile left the child waiting forever for inspect's import
+    # lock).  The fork comes while that thread reports; the child reports
+    # too.
     r = Result(run([py, "-W", "ignore", prog("forkimport.py")], preload=True, timeout=120,
                    env_extra={"MEMLINE_FUNCTIONS": "work,child_work", **P3}))
     assert r.returncode == 0, r

@@ -1,6 +1,6 @@
-"""A fork while memline, in another thread, is importing what it needs to
-read a selected function's source (its first report): the child must not
-inherit an import lock held by a thread it does not have."""
+"""A fork while memline, in another thread, reads a selected function's
+source for its first report (it once imported inspect there): the child
+must not inherit a lock held by a thread it does not have."""
 import os
 import sys
 import threading
@@ -18,8 +18,7 @@ def child_work():
 
 t = threading.Thread(target=work)
 t.start()
-while "inspect" not in sys.modules and t.is_alive():
-    pass                              # fork as soon as the import is under way
+# fork at once, while the thread runs work() and reports it
 pid = os.fork()
 if pid == 0:
     import signal
