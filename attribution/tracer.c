@@ -262,6 +262,15 @@ static int hand_back(void *arg)
 	return -1;
 }
 
+static void drop_fetched(PyObject *t, PyObject *v, PyObject *tb)
+{
+	PyObject *all[3] = { t, v, tb };
+
+	for (int i = 0; i < 3; i++)
+		if (all[i])
+			P.Py_DecRef(all[i]);
+}
+
 /* Takes the program's exception (fetched) to be raised in its code, or
  * says it could not (not the main thread: no signal handler runs there). */
 static void hand_back_later(PyObject *t, PyObject *v, PyObject *tb, const char *where)
@@ -281,11 +290,7 @@ static void hand_back_later(PyObject *t, PyObject *v, PyObject *tb, const char *
 	if (name)
 		P.Py_DecRef(name);
 	P.PyErr_Clear();
-	P.Py_DecRef(t);
-	if (v)
-		P.Py_DecRef(v);
-	if (tb)
-		P.Py_DecRef(tb);
+	drop_fetched(t, v, tb);
 }
 
 /* After a call into boot.py failed: hand the program's exception back, or
@@ -319,12 +324,7 @@ static void settle_error(const char *where)
 		hand_back_later(t, v, tb, where);
 		return;
 	}
-	if (t)
-		P.Py_DecRef(t);
-	if (v)
-		P.Py_DecRef(v);
-	if (tb)
-		P.Py_DecRef(tb);
+	drop_fetched(t, v, tb);
 }
 
 /*
