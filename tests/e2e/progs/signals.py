@@ -33,10 +33,14 @@ def work():
 work()
 signal.signal(signal.SIGALRM, handler)
 signal.setitimer(signal.ITIMER_REAL, float(sys.argv[2]))
-try:
+def spin():
     t = time.time()
     while time.time() - t < 2:
         work()
+
+
+try:
+    spin()
     print("no exception")
 except Boom as e:
     print("caught", e)
