@@ -32,6 +32,8 @@ def work():
 
 work()
 signal.signal(signal.SIGALRM, handler)
+# a shell that starts jobs in the background may hand SIGINT down ignored
+signal.signal(signal.SIGINT, signal.default_int_handler)
 signal.setitimer(signal.ITIMER_REAL, float(sys.argv[2]))
 def spin():
     t = time.time()

@@ -1,6 +1,7 @@
 """A pending SIGINT must reach the generator that is resumed next, as
 bare: a Python audit hook is installed, the selected function resumes the
 generator from C right after the signal (test_generators' case)."""
+import signal
 import sys
 
 try:
@@ -10,6 +11,8 @@ except ImportError:
     sys.exit(0)
 
 sys.addaudithook(lambda event, args: None)
+# a shell that starts jobs in the background may hand SIGINT down ignored
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def outer():

@@ -32,6 +32,8 @@ def interrupted(signum):
 
 mode = sys.argv[1]
 ready = threading.Event()
+# a shell that starts jobs in the background may hand SIGINT down ignored
+signal.signal(signal.SIGINT, signal.default_int_handler)
 if mode in ("exit", "sigterm"):
     threading.Thread(target=spin, args=(ready,), daemon=True).start()
     ready.wait()
