@@ -328,19 +328,22 @@ static void settle_error(const char *where)
 }
 
 /*
- * In the main thread, signals wait while memline's Python runs, so that
- * their handlers run in the program's code as they would bare (the
- * logging sink runs the program's handlers, and logging would take a
- * handler's exception for a failed record).  A signal another thread
- * takes still makes the main thread run its handler at its next check:
- * then hand_back() passes the exception on.  The synchronous ones are
- * never held.
+ * In the main thread, signals wait while memline's own Python runs (the
+ * match of a code object, reading a source), so that their handlers run
+ * in the program's code as they would bare.  Not while the logging sink
+ * runs the program's handlers: a process or thread they start would
+ * inherit the blocked mask (a subprocess could then never be stopped by
+ * SIGTERM).  A handler that runs inside memline's Python all the same (a
+ * signal another thread took, or during the logging sink) has its
+ * exception handed back (hand_back).  The synchronous signals are never
+ * held.
  */
-static bool signals_wait(sigset_t *old)
+static bool signals_wait(const char *name, sigset_t *old)
 {
 	sigset_t all;
 
-	if (P.PyThread_get_thread_ident() != main_ident)
+	if (P.PyThread_get_thread_ident() != main_ident || !strcmp(name, "log") ||
+	    !strcmp(name, "release_held"))
 		return false;
 	sigfillset(&all);
 	sigdelset(&all, SIGSEGV);
@@ -361,7 +364,7 @@ static PyObject *boot_call(const char *name, const char *fmt, PyObject *a, PyObj
 
 	if (!f)
 		return NULL;
-	held = signals_wait(&old);
+	held = signals_wait(name, &old);
 	own_python(true);
 	r = fmt ? P.PyObject_CallFunction(f, fmt, a, b) : P.PyObject_CallObject(f, NULL);
 	own_python(false);
