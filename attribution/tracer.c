@@ -2270,6 +2270,7 @@ static int setup(void *arg)
 	main_ident = P.PyThread_get_thread_ident();
 	enter(&e);
 	attr_config_load(&cfg);
+	out_fd_share();		/* before the program can fork */
 	if (cfg.functions) {
 		if (cfg.output == ATTR_OUT_FILE) {
 			int fd = open_output();	/* say now if it cannot be written */

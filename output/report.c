@@ -1,7 +1,12 @@
 #include "output/report.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -200,10 +205,59 @@ void out_fd_line(void *ctx, const char *text, size_t len)
 	t->len += len + 1;
 }
 
+static pthread_mutex_t *shared_lock;	/* in a MAP_SHARED page */
+
+void out_fd_share(void)
+{
+	pthread_mutexattr_t a;
+	void *page;
+
+	if (shared_lock)
+		return;
+	page = mmap(NULL, sizeof(pthread_mutex_t), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return;
+	if (pthread_mutexattr_init(&a) != 0) {
+		munmap(page, sizeof(pthread_mutex_t));
+		return;
+	}
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	if (pthread_mutex_init(page, &a) == 0)
+		shared_lock = page;
+	else
+		munmap(page, sizeof(pthread_mutex_t));
+	pthread_mutexattr_destroy(&a);
+}
+
+/* At most two seconds: a writer stuck on a full pipe delays, never blocks. */
+static bool lock_shared(void)
+{
+	struct timespec until;
+	int r;
+
+	if (!shared_lock)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	r = pthread_mutex_timedlock(shared_lock, &until);
+	if (r == EOWNERDEAD)
+		r = pthread_mutex_consistent(shared_lock);
+	return r == 0;
+}
+
 void out_fd_flush(struct out_fd_text *t)
 {
-	if (t->len)
+	if (t->len > PIPE_BUF) {
+		bool locked = lock_shared();
+
 		out_write_fd(t->fd, t->buf, t->len);
+		if (locked)
+			pthread_mutex_unlock(shared_lock);
+	} else if (t->len) {
+		out_write_fd(t->fd, t->buf, t->len);
+	}
 	free(t->buf);
 	t->buf = NULL;
 	t->len = t->cap = 0;

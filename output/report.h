@@ -56,7 +56,12 @@ size_t out_shape(char *buf, size_t cap, const struct out_style *style, const cha
  * memory and go out in one write when flushed, so that reports that two
  * processes (a parent and its forked child) write to one stream at once do
  * not interleave; if memory runs short, lines are written as they come.
+ * A pipe keeps only writes of up to PIPE_BUF whole: a longer report is
+ * written holding a lock shared with every process forked after
+ * out_fd_share() (bounded wait; a holder that died frees it).
  */
+void out_fd_share(void);
+
 struct out_fd_text {
 	int fd;
 	char *buf;

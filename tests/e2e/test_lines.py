@@ -11,10 +11,11 @@ import os
 import re
 import stat
 import subprocess
+import time
 
 import pytest
 
-from conftest import interpreters, run
+from conftest import LIB, interpreters, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGS = os.path.join(HERE, "progs")
@@ -1237,3 +1238,29 @@ def test_path_selectors(py, spec):
     (rep,) = parse_reports(r.err)
     assert rep.rows[rep.first][3] == "def longline():"
     assert not notices(r.err)
+
+
+@per_interpreter
+def test_long_reports_of_forked_processes_stay_whole_on_a_pipe(py):
+    # ~5 KiB reports from a parent and its child at once, read slowly so
+    # that the pipe fills: a write longer than the pipe keeps whole
+    # (PIPE_BUF) was split by the other process's (hundreds of garbled
+    # lines a run); now they take turns.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MEMLINE_") and k != "LD_PRELOAD"}
+    env.update(LD_PRELOAD=LIB, MEMLINE_FUNCTIONS="big")
+    p = subprocess.Popen([py, prog("bigfork.py")], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env)
+    chunks = []
+    while True:
+        chunk = os.read(p.stderr.fileno(), 1024)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        time.sleep(0.0002)
+    out = p.stdout.read().decode()
+    assert p.wait(timeout=120) == 0
+    assert sorted(out.split()) == ["child", "parent"]
+    reports = parse_reports(b"".join(chunks).decode(), PREFIX)  # strict: lines whole
+    assert len(reports) == 400
+    assert all(sorted(rep.rows) == list(range(7, 59)) for rep in reports)
