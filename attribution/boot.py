@@ -2,6 +2,7 @@
 # namespace of the _memline module (whose C functions are already there),
 # before site is imported: keep imports few and cheap.
 import _thread
+import _warnings
 import gc
 import posix
 import sys
@@ -146,16 +147,19 @@ def match(code, globs):
 
 
 _loaders = {}         # selected code -> (__loader__, __name__) of its module
-_ends = {}            # filename -> (text, {first line: last line}), a few
+_last_file = [None, None]           # (path, size, mtime), text: one file
+_open = open          # as at start-up: a program that replaces the builtins
+_compile = compile    # later does not see memline's calls
 
 
 def source(code):
     """(filename, first line number, [line texts]) as memory_profiler shows:
-    from the first decorator (or def, class, lambda) line to the last line
-    of the block, as memory_profiler's inspect.getblock finds it; module
-    code from line 1.  Read with builtins only -- no import, which could
-    meet a module half imported, or the program's own import hooks -- and
-    never wider than what the code's line table says ran."""
+    from the first decorator (or def, class) line to the last line of the
+    block as memory_profiler's inspect.getblock finds it (comment lines
+    indented as the body included), code that is not a def or class over
+    the lines its line table names, module code over the whole file.
+    Nothing is imported -- an import could meet a module half imported, or
+    the program's own import hooks -- and only the block is parsed."""
     filename = code.co_filename
     if filename.endswith(('.pyc', '.pyo')):
         filename = filename[:-1]
@@ -165,9 +169,14 @@ def source(code):
     module = code.co_name == '<module>'
     first = 1 if module else code.co_firstlineno
     last = max(first, _last_code_line(code))
-    if text is not None:
-        end = _block_ends(filename, text).get(0 if module else first)
-        if end is not None and end >= first:
+    if module:
+        n = len(lines)
+        while n > last and not lines[n - 1].strip():
+            n -= 1
+        last = max(last, n)
+    elif lines:
+        end = _block_end(lines, first, filename)
+        if end is not None:
             last = max(last, end)
     texts = lines[first - 1:last]
     texts += [''] * (last - first + 1 - len(texts))
@@ -175,24 +184,51 @@ def source(code):
 
 
 def _read(filename, loader):
-    """The file's text (decoded as Python decodes source), else the one its
-    module's loader gives (zip imports), else None."""
-    names = [filename]
-    if not filename.startswith('/'):         # as linecache looks: sys.path
-        names += [d.rstrip('/') + '/' + filename for d in sys.path
-                  if isinstance(d, str) and d]
-    for name in names:
-        try:
-            with open(name, 'rb') as f:
-                return _decode(f.read())
-        except Exception:
-            pass
-    mod_loader, mod_name = loader
-    try:
-        text = mod_loader.get_source(mod_name)
-        return text if isinstance(text, str) else None
-    except Exception:
+    """The file's text, decoded as Python decodes source; else what the
+    program's linecache holds for it (notebook cells), else what its
+    module's loader gives (zip imports); else None.  A name in <> (code
+    made by exec, dataclass methods) is no file and no module's source."""
+    if not (filename.startswith('<') and filename.endswith('>')):
+        names = [filename]
+        if not filename.startswith('/'):         # as linecache looks: sys.path
+            path = sys.path if isinstance(sys.path, list) else []
+            names += [d.rstrip('/') + '/' + filename for d in path
+                      if isinstance(d, str) and d]
+        for name in names:
+            text = _read_file(name)
+            if text is not None:
+                return text
+    cache = getattr(sys.modules.get('linecache'), 'cache', None)
+    entry = cache.get(filename) if isinstance(cache, dict) else None
+    if isinstance(entry, tuple) and len(entry) >= 3 and isinstance(entry[2], list):
+        return ''.join(l for l in entry[2] if isinstance(l, str))
+    if filename.startswith('<') and filename.endswith('>'):
         return None
+    mod_loader, mod_name = loader
+    get_source = getattr(mod_loader, 'get_source', None)
+    if get_source is None:
+        return None
+    try:
+        text = get_source(mod_name)
+    except (ImportError, OSError, ValueError, TypeError, AttributeError, SyntaxError,
+            UnicodeError):
+        return None
+    return text if isinstance(text, str) else None
+
+
+def _read_file(name):
+    try:
+        st = posix.stat(name)
+        key = (name, st.st_size, st.st_mtime_ns)
+        if _last_file[0] == key:
+            return _last_file[1]
+        with _open(name, 'rb') as f:
+            data = f.read()
+    except (OSError, ValueError, TypeError, OverflowError):
+        return None
+    text = _decode(data)
+    _last_file[:] = [key, text]
+    return text
 
 
 def _cookie(line):
@@ -209,23 +245,34 @@ def _cookie(line):
             while n < len(rest) and (rest[n:n + 1].isalnum() or rest[n:n + 1] in b'-_.'):
                 n += 1
             if n:
-                return rest[:n].decode('ascii', 'replace')
+                return _normal_encoding(rest[:n].decode('ascii', 'replace'))
         at = line.find(b'coding', at + 6)
     return None
+
+
+def _normal_encoding(name):
+    """As Python's tokenizer reads the name: utf-8 and latin-1 spellings."""
+    e = name[:12].lower().replace('_', '-')
+    if e == 'utf-8' or e.startswith('utf-8-'):
+        return 'utf-8'
+    if e in ('latin-1', 'iso-8859-1', 'iso-latin-1') or \
+            e.startswith(('latin-1-', 'iso-8859-1-', 'iso-latin-1-')):
+        return 'iso-8859-1'
+    return name
 
 
 def _decode(data):
     if data.startswith(b'\xef\xbb\xbf'):
         return data[3:].decode('utf-8', 'replace')
-    head = data.split(b'\n', 2)
-    enc = _cookie(head[0])
+    head = data[:16384].splitlines()[:2]     # \n, \r\n and \r end lines
+    enc = _cookie(head[0]) if head else None
     if enc is None and len(head) > 1:         # line 2 counts after a blank or comment
         lead = head[0].lstrip(b' \t\f')
-        if not lead or lead[:1] in (b'#', b'\r'):
+        if not lead or lead[:1] == b'#':
             enc = _cookie(head[1])
     try:
         return data.decode(enc or 'utf-8', 'replace')
-    except Exception:                         # an unknown encoding
+    except (LookupError, TypeError):         # an encoding Python does not know
         return data.decode('utf-8', 'replace')
 
 
@@ -249,61 +296,136 @@ def _last_code_line(code):
     return last
 
 
-_BLOCKS = ('FunctionDef', 'AsyncFunctionDef', 'ClassDef')
-_EXPRS = ('Lambda', 'GeneratorExp', 'ListComp', 'SetComp', 'DictComp')
+def _indent(line):
+    return len(line) - len(line.lstrip(' \t\f'))
 
 
-def _block_ends(filename, text):
-    """{first line: last line} of every def, class, lambda and comprehension
-    in text, and {0: last line} for the module, from the AST the compiler
-    makes (no import: compile's PyCF_ONLY_AST flag); {} if it does not
-    parse.  Warnings the compiler would give are not shown."""
-    got = _ends.get(filename)
-    if got is not None and got[0] is text or got is not None and got[0] == text:
-        return got[1]
-    ends = {}
-    import _warnings
-    filters = _warnings.filters
-    mutated = getattr(_warnings, '_filters_mutated', None)
+def _is_head(stripped):
+    for word in ('def', 'class', 'async'):
+        if stripped.startswith(word) and stripped[len(word):len(word) + 1] in (' ', '\t', '(', ':'):
+            return True
+    return False
+
+
+def _block_end(lines, first, filename):
+    """The last line of the def or class block that starts (decorators
+    first) at line first, or None for other code.  Candidate ends are the
+    lines that start a statement no deeper than the block's first line;
+    the block's own lines are parsed up to each in turn until they parse."""
+    n = len(lines)
+    if first > n:
+        return None
+    lead = lines[first - 1].lstrip(' \t\f')
+    if not (lead.startswith('@') or _is_head(lead)):
+        return None
+    head = first - 1
+    while head < n and head < first + 200 and not _is_head(lines[head].lstrip(' \t\f')):
+        head += 1
+    if head >= n or head >= first + 200:
+        return None
+    depth = _indent(lines[first - 1])
+    wrap = 'if 1:\n' if depth else ''
+    tries = 0
+    for stop in _statement_starts(lines, first - 1, head + 1, depth):
+        tries += 1
+        if tries > 25:
+            return None
+        node = _parse_block(wrap + '\n'.join(lines[first - 1:stop]) + '\n', filename)
+        if node is not None:
+            shift = first - 1 - (1 if wrap else 0)
+            return _with_comments(lines, node.end_lineno + shift, node)
+    return None
+
+
+def _statement_starts(lines, start, after, depth):
+    """The lines from after on that begin a statement no deeper than depth
+    -- outside strings, brackets and backslash continuations, as far as a
+    quick scan from start can tell (the parse confirms) -- and then the end."""
+    quote = None      # the open string's quote
+    level = 0         # bracket depth
+    cont = False
+    for k in range(start, len(lines)):
+        line = lines[k]
+        if quote is None and not level and not cont and k >= after:
+            s = line.lstrip(' \t\f')
+            if s and s[0] != '#' and len(line) - len(s) <= depth:
+                yield k
+        cont = False
+        i, n = 0, len(line)
+        while i < n:
+            c = line[i]
+            if quote:
+                if c == '\\':
+                    i += 2
+                elif line.startswith(quote, i):
+                    i += len(quote)
+                    quote = None
+                else:
+                    i += 1
+                continue
+            if c == '#':
+                break
+            if c == '"' or c == "'":
+                quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else c
+                i += len(quote)
+                continue
+            if c in '([{':
+                level += 1
+            elif c in ')]}':
+                level = max(0, level - 1)
+            elif c == '\\' and i == n - 1:
+                cont = True
+            i += 1
+        if quote is not None and len(quote) == 1 and not line.endswith('\\'):
+            quote = None                      # a one-quote string ends with its line
+    yield len(lines)
+
+
+def _parse_block(src, filename):
+    """The def or class statement src holds (an AST node), or None.  The
+    compiler's warnings (invalid escapes...) are not shown: an "ignore"
+    filter goes first in the filters in use meanwhile."""
+    warnings = sys.modules.get('warnings')
+    filters = getattr(warnings, 'filters', None) if warnings else None
+    if not isinstance(filters, list):
+        filters = _warnings.filters
     entry = ('ignore', None, Warning, None, 0)
     filters.insert(0, entry)
-    if mutated:
-        mutated()
     try:
-        tree = compile(text, filename, 'exec', 0x400, True)      # PyCF_ONLY_AST
-    except Exception:
-        tree = None
+        tree = _compile(src, filename, 'exec', 0x400, True)      # PyCF_ONLY_AST
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
+        return None
     finally:
         try:
             filters.remove(entry)
         except ValueError:
             pass
-        if mutated:
-            mutated()
-    if tree is not None:
-        body = getattr(tree, 'body', None)
-        if body:
-            ends[0] = body[-1].end_lineno
-        todo = [tree]
-        while todo:
-            node = todo.pop()
-            kind = type(node).__name__
-            if kind in _BLOCKS or kind in _EXPRS:
-                starts = [node.lineno]
-                starts += [d.lineno for d in getattr(node, 'decorator_list', ())]
-                for first in starts:
-                    if ends.get(first, 0) < node.end_lineno:
-                        ends[first] = node.end_lineno
-            for name in node._fields:
-                value = getattr(node, name, None)
-                if isinstance(value, list):
-                    todo.extend(v for v in value if hasattr(v, '_fields'))
-                elif hasattr(value, '_fields'):
-                    todo.append(value)
-    if len(_ends) >= 32:
-        _ends.clear()
-    _ends[filename] = (text, ends)
-    return ends
+    body = getattr(tree, 'body', None)
+    node = body[0] if body else None
+    if type(node).__name__ == 'If':
+        node = node.body[0] if node.body else None
+    if type(node).__name__ not in ('FunctionDef', 'AsyncFunctionDef', 'ClassDef'):
+        return None
+    return node
+
+
+def _with_comments(lines, end, node):
+    """end, or a later line: comment lines after the block, indented as
+    its body, belong to it (as inspect.getblock has it)."""
+    body = getattr(node, 'body', None)
+    if not body or body[0].lineno == node.lineno:   # a one-line block
+        return end
+    col = body[0].col_offset
+    last = end
+    for k in range(end, len(lines)):
+        s = lines[k].lstrip(' \t\f')
+        if not s:
+            continue
+        if not s.startswith('#'):
+            break
+        if _indent(lines[k]) >= col:
+            last = k + 1
+    return last
 
 
 _held = []           # reports waiting for logging to be usable

@@ -42,7 +42,7 @@ enum {
 	X(const char *, Py_GetVersion, (void), 1)                               \
 	X(int, Py_AddPendingCall, (int (*)(void *), void *), 1)                 \
 	X(PyObject *, PyImport_AddModule, (const char *), 1)                    \
-	X(PyObject *, PyImport_ImportModule, (const char *), 1)                 \
+	X(PyObject *, PySys_GetObject, (const char *), 1)                       \
 	X(PyObject *, PyModule_GetDict, (PyObject *), 1)                        \
 	X(PyObject *, PyRun_StringFlags,                                        \
 	  (const char *, int, PyObject *, PyObject *, void *), 1)               \
@@ -61,6 +61,9 @@ enum {
 	X(void, PyErr_Clear, (void), 1)                                         \
 	X(void, PyErr_Print, (void), 1)                                         \
 	X(int, PyErr_GivenExceptionMatches, (PyObject *, PyObject *), 1)        \
+	X(void, PyErr_NormalizeException, (PyObject **, PyObject **, PyObject **), 1) \
+	X(void, PyErr_SetObject, (PyObject *, PyObject *), 1)                   \
+	X(int, PyException_SetTraceback, (PyObject *, PyObject *), 1)           \
 	X(unsigned long, PyThread_get_thread_ident, (void), 1)                  \
 	X(PyObject *, PyErr_Occurred, (void), 1)                                \
 	X(long, PyLong_AsLong, (PyObject *), 1)                                 \

@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,13 +251,24 @@ static bool programs_exception(PyObject *type, PyObject *tb)
 	return foreign;
 }
 
+/* Raised as the program would raise it there: chained to the exception
+ * being handled, if any. */
 static int hand_back(void *arg)
 {
+	PyObject *t = handed_back[0], *v = handed_back[1], *tb = handed_back[2];
+
 	(void)arg;
-	if (!handed_back[0])
+	if (!t)
 		return 0;
-	P.PyErr_Restore(handed_back[0], handed_back[1], handed_back[2]);
 	handed_back[0] = handed_back[1] = handed_back[2] = NULL;
+	if (tb && v)
+		P.PyException_SetTraceback(v, tb);
+	P.PyErr_SetObject(t, v);
+	P.Py_DecRef(t);
+	if (v)
+		P.Py_DecRef(v);
+	if (tb)
+		P.Py_DecRef(tb);
 	return -1;
 }
 
@@ -277,6 +287,7 @@ static void hand_back_later(PyObject *t, PyObject *v, PyObject *tb, const char *
 {
 	PyObject *name;
 
+	P.PyErr_NormalizeException(&t, &v, &tb);
 	if (P.PyThread_get_thread_ident() == main_ident && !handed_back[0] &&
 	    P.Py_AddPendingCall(hand_back, NULL) == 0) {
 		handed_back[0] = t;
@@ -327,54 +338,27 @@ static void settle_error(const char *where)
 	drop_fetched(t, v, tb);
 }
 
-/*
- * In the main thread, signals wait while memline's own Python runs (the
- * match of a code object, reading a source), so that their handlers run
- * in the program's code as they would bare.  Not while the logging sink
- * runs the program's handlers: a process or thread they start would
- * inherit the blocked mask (a subprocess could then never be stopped by
- * SIGTERM).  A handler that runs inside memline's Python all the same (a
- * signal another thread took, or during the logging sink) has its
- * exception handed back (hand_back).  The synchronous signals are never
- * held.
- */
-static bool signals_wait(const char *name, sigset_t *old)
+/* Calls f, a function of memline's Python, as memline's own work. */
+static PyObject *own_call(PyObject *f, const char *name, const char *fmt, PyObject *a,
+			  PyObject *b)
 {
-	sigset_t all;
-
-	if (P.PyThread_get_thread_ident() != main_ident || !strcmp(name, "log") ||
-	    !strcmp(name, "release_held"))
-		return false;
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGTRAP);
-	sigdelset(&all, SIGABRT);
-	return pthread_sigmask(SIG_BLOCK, &all, old) == 0;
-}
-
-static PyObject *boot_call(const char *name, const char *fmt, PyObject *a, PyObject *b)
-{
-	PyObject *f = P.PyDict_GetItemString(boot, name);
 	PyObject *r;
-	sigset_t old;
-	bool held;
 
-	if (!f)
-		return NULL;
-	held = signals_wait(name, &old);
 	own_python(true);
 	r = fmt ? P.PyObject_CallFunction(f, fmt, a, b) : P.PyObject_CallObject(f, NULL);
 	own_python(false);
-	if (held)
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!r && finalizing)
 		P.PyErr_Clear();	/* modules are being torn down: say nothing */
 	else if (!r)
 		boot_failed(name);
 	return r;
+}
+
+static PyObject *boot_call(const char *name, const char *fmt, PyObject *a, PyObject *b)
+{
+	PyObject *f = P.PyDict_GetItemString(boot, name);
+
+	return f ? own_call(f, name, fmt, a, b) : NULL;
 }
 
 /*
@@ -998,25 +982,19 @@ static void logging_emit(PyObject *lines)
 		P.Py_DecRef(lines);
 }
 
+/* sys.stdout or sys.stderr (borrowed: no import the program could see). */
 static void flush_python_stream(const char *name)
 {
-	PyObject *sys = P.PyImport_ImportModule("sys"), *stream, *r;
+	PyObject *stream = P.PySys_GetObject(name), *flush, *r;
 
-	if (!sys)
+	if (!stream || stream == P.none)
 		return;
-	stream = P.PyObject_GetAttrString(sys, name);
-	if (stream && stream != P.none) {
-		PyObject *flush = P.PyObject_GetAttrString(stream, "flush");
-
-		r = flush ? P.PyObject_CallObject(flush, NULL) : NULL;
-		if (r)
-			P.Py_DecRef(r);
-		if (flush)
-			P.Py_DecRef(flush);
-	}
-	if (stream)
-		P.Py_DecRef(stream);
-	P.Py_DecRef(sys);
+	flush = P.PyObject_GetAttrString(stream, "flush");
+	r = flush ? P.PyObject_CallObject(flush, NULL) : NULL;
+	if (r)
+		P.Py_DecRef(r);
+	if (flush)
+		P.Py_DecRef(flush);
 	settle_error("flush of the report's stream");
 }
 
@@ -1878,13 +1856,11 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 		return disable;
 	}
 	if (!ci->local_events) {
-		PyObject *r = P.PyObject_CallFunction(select_fn, "(O)", code);
+		PyObject *r = own_call(select_fn, "select", "(O)", code, NULL);
 
 		ci->local_events = true;
 		if (r)
 			P.Py_DecRef(r);
-		else
-			P.PyErr_Print();
 	}
 	start(ci, current_frame());
 	leave(&e);
