@@ -1264,3 +1264,23 @@ def test_long_reports_of_forked_processes_stay_whole_on_a_pipe(py):
     reports = parse_reports(b"".join(chunks).decode(), PREFIX)  # strict: lines whole
     assert len(reports) == 400
     assert all(sorted(rep.rows) == list(range(7, 59)) for rep in reports)
+
+
+@per_interpreter
+def test_sources_read_as_python_reads_them(py):
+    # A latin-1 file whose coding name Python normalises (latin-1-unix),
+    # with lines ended by CR alone, read while the program has replaced
+    # open, compile and __import__: the texts are right, the block's
+    # trailing comment is a row (as in memory_profiler), the program sees
+    # no call of memline's, and its warning is shown once, as bare.
+    plain = bare(py, "encoded.py")
+    r = memline(py, "encoded.py", "cafe", env=P3)
+    assert r.returncode == 0 and r.out == plain.out, r
+    assert strip_reports(r.err) == plain.err
+    assert plain.err.count("UserWarning: careful") == 1
+    reps = parse_reports(r.err)
+    assert len(reps) == 3
+    for rep in reps:
+        assert sorted(rep.rows) == [17, 18, 19, 20], rep
+        assert rep.rows[18][3] == '    s = "caf\xe9 \xfc\xdf"   # L:text'
+        assert rep.rows[20][3].startswith("    # a trailing comment") and rep.rows[20][2] is None
