@@ -20,6 +20,29 @@ _importing = _thread.allocate_lock()
 _held_for_fork = [False]
 
 
+def _foreign(exc):
+    """True if exc was raised by one of the program's signal handlers (run
+    wherever the main thread was: here): memline must not take it for one
+    of its own failures."""
+    sig = sys.modules.get('_signal')
+    if sig is None:
+        return False
+    codes = set()
+    for n in range(1, 65):
+        try:
+            code = getattr(sig.getsignal(n), '__code__', None)
+        except (ValueError, OSError, TypeError):
+            continue
+        if code is not None:
+            codes.add(code)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code in codes:
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def _import(name):
     mod = sys.modules.get(name)
     spec = getattr(mod, '__spec__', None)
@@ -210,9 +233,8 @@ def _read(filename, loader):
         return None
     try:
         text = get_source(mod_name)
-    except (ImportError, OSError, ValueError, TypeError, AttributeError, SyntaxError,
-            UnicodeError):
-        return None
+    except Exception:        # the program's loader failing is no error of its
+        return None          # program's: no source
     return text if isinstance(text, str) else None
 
 
@@ -224,7 +246,9 @@ def _read_file(name):
             return _last_file[1]
         with _open(name, 'rb') as f:
             data = f.read()
-    except (OSError, ValueError, TypeError, OverflowError):
+    except (OSError, ValueError, TypeError, OverflowError) as e:
+        if _foreign(e):
+            raise
         return None
     text = _decode(data)
     _last_file[:] = [key, text]
@@ -272,7 +296,9 @@ def _decode(data):
             enc = _cookie(head[1])
     try:
         return data.decode(enc or 'utf-8', 'replace')
-    except (LookupError, TypeError):         # an encoding Python does not know
+    except (LookupError, TypeError) as e:    # an encoding Python does not know
+        if _foreign(e):
+            raise
         return data.decode('utf-8', 'replace')
 
 
@@ -319,22 +345,32 @@ def _block_end(lines, first, filename):
     if not (lead.startswith('@') or _is_head(lead)):
         return None
     head = first - 1
-    while head < n and head < first + 200 and not _is_head(lines[head].lstrip(' \t\f')):
+    while head < n and not _is_head(lines[head].lstrip(' \t\f')):
         head += 1
-    if head >= n or head >= first + 200:
+    if head >= n:
         return None
     depth = _indent(lines[first - 1])
     wrap = 'if 1:\n' if depth else ''
-    tries = 0
-    for stop in _statement_starts(lines, first - 1, head + 1, depth):
-        tries += 1
-        if tries > 25:
-            return None
-        node = _parse_block(wrap + '\n'.join(lines[first - 1:stop]) + '\n', filename)
-        if node is not None:
-            shift = first - 1 - (1 if wrap else 0)
-            return _with_comments(lines, node.end_lineno + shift, node)
+    shift = first - 1 - (1 if wrap else 0)
+    # the scan's candidates first; if it was misled (3.12's nested f-string
+    # quotes), every line no deeper than the block's first
+    for stops, most in ((_statement_starts(lines, first - 1, head + 1, depth), 25),
+                        (_shallow_lines(lines, head + 1, depth), 400)):
+        for tries, stop in enumerate(stops):
+            if tries >= most:
+                break
+            node = _parse_block(wrap + '\n'.join(lines[first - 1:stop]) + '\n', filename)
+            if node is not None:
+                return _with_comments(lines, node.end_lineno + shift, node)
     return None
+
+
+def _shallow_lines(lines, after, depth):
+    for k in range(after, len(lines)):
+        s = lines[k].lstrip(' \t\f')
+        if s and s[0] != '#' and _indent(lines[k]) <= depth:
+            yield k
+    yield len(lines)
 
 
 def _statement_starts(lines, start, after, depth):
@@ -393,7 +429,9 @@ def _parse_block(src, filename):
     filters.insert(0, entry)
     try:
         tree = _compile(src, filename, 'exec', 0x400, True)      # PyCF_ONLY_AST
-    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as e:
+        if _foreign(e):
+            raise
         return None
     finally:
         try:
@@ -440,7 +478,9 @@ def _logging():
     if mod is None:
         try:
             mod = _import('logging')
-        except Exception:
+        except Exception as e:
+            if _foreign(e):
+                raise
             return None
     spec = getattr(mod, '__spec__', None)
     if getattr(spec, '_initializing', False) or not hasattr(mod, 'getLogger'):

@@ -518,6 +518,8 @@ static bool load_source(struct code_info *ci)
 			P.Py_DecRef(r);
 		return ci->texts != NULL;
 	}
+	if (!r && handed_back[0])
+		return false;	/* a signal handler's exception: try again next call */
 	ci->have_source = true;
 	if (!r)
 		return false;
@@ -1833,6 +1835,23 @@ static long small_long(PyObject *o)
 	return P.PyLong_AsLong(o);
 }
 
+/*
+ * 3.12+: the program's exception handed back while a monitoring callback
+ * ran (a signal handler inside memline's Python) is raised by the
+ * callback itself -- CPython raises it where the event is, in the
+ * program's frame -- rather than at the next check, which may be after
+ * the program's try statement has ended.
+ */
+static PyObject *mon_result(PyObject *ok)
+{
+	if (handed_back[0] && P.PyThread_get_thread_ident() == main_ident) {
+		P.Py_DecRef(ok);
+		hand_back(NULL);
+		return NULL;
+	}
+	return ok;
+}
+
 static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 {
 	struct saved_error e;
@@ -1853,7 +1872,7 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 	if (!ci || !ci->selected) {
 		leave(&e);
 		P.Py_IncRef(disable);
-		return disable;
+		return mon_result(disable);
 	}
 	if (!ci->local_events) {
 		PyObject *r = own_call(select_fn, "select", "(O)", code, NULL);
@@ -1864,7 +1883,7 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 	}
 	start(ci, current_frame());
 	leave(&e);
-	return none();
+	return mon_result(none());
 }
 
 static PyObject *mon_resume(PyObject *self, PyObject *const *args, ssize_t n)
@@ -1975,7 +1994,7 @@ static PyObject *mon_jump(PyObject *self, PyObject *const *args, ssize_t n)
 	return none();
 never_again:
 	P.Py_IncRef(disable);
-	return disable;
+	return mon_result(disable);
 }
 
 static PyObject *mon_line(PyObject *self, PyObject *const *args, ssize_t n)

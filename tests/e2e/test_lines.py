@@ -1284,3 +1284,14 @@ def test_sources_read_as_python_reads_them(py):
         assert sorted(rep.rows) == [17, 18, 19, 20], rep
         assert rep.rows[18][3] == '    s = "caf\xe9 \xfc\xdf"   # L:text'
         assert rep.rows[20][3].startswith("    # a trailing comment") and rep.rows[20][2] is None
+
+
+@per_interpreter
+def test_a_long_decorator(py):
+    # 250 lines of decorator before the def: the rows still end where the
+    # block does (they once stopped at the last line with code)
+    r = memline(py, "shapes.py", "decorated", env=P3)
+    assert r.returncode == 0, r
+    (rep,) = parse_reports(r.err)
+    names = markers("shapes.py")
+    assert rep.first == names["decodef"] - 252 and max(rep.rows) == names["decolast"]
