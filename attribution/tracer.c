@@ -174,12 +174,11 @@ static void enter(struct saved_error *e)
 	P.PyErr_Fetch(&e->type, &e->value, &e->tb);
 }
 
-static void settle_error(const char *where);
+static void settle_error(const char *where, bool say);
 
 static void leave(struct saved_error *e)
 {
-	if (P.PyErr_Occurred())
-		settle_error("work");
+	settle_error("work", false);
 	P.PyErr_Restore(e->type, e->value, e->tb);
 	attr_me.busy--;
 }
@@ -251,6 +250,15 @@ static bool programs_exception(PyObject *type, PyObject *tb)
 	return foreign;
 }
 
+static void drop_fetched(PyObject *t, PyObject *v, PyObject *tb)
+{
+	PyObject *all[3] = { t, v, tb };
+
+	for (int i = 0; i < 3; i++)
+		if (all[i])
+			P.Py_DecRef(all[i]);
+}
+
 /* Raised as the program would raise it there: chained to the exception
  * being handled, if any. */
 static int hand_back(void *arg)
@@ -264,21 +272,8 @@ static int hand_back(void *arg)
 	if (tb && v)
 		P.PyException_SetTraceback(v, tb);
 	P.PyErr_SetObject(t, v);
-	P.Py_DecRef(t);
-	if (v)
-		P.Py_DecRef(v);
-	if (tb)
-		P.Py_DecRef(tb);
+	drop_fetched(t, v, tb);
 	return -1;
-}
-
-static void drop_fetched(PyObject *t, PyObject *v, PyObject *tb)
-{
-	PyObject *all[3] = { t, v, tb };
-
-	for (int i = 0; i < 3; i++)
-		if (all[i])
-			P.Py_DecRef(all[i]);
 }
 
 /* Takes the program's exception (fetched) to be raised in its code, or
@@ -304,38 +299,25 @@ static void hand_back_later(PyObject *t, PyObject *v, PyObject *tb, const char *
 	drop_fetched(t, v, tb);
 }
 
-/* After a call into boot.py failed: hand the program's exception back, or
- * say what went wrong in memline. */
-static void boot_failed(const char *name)
-{
-	PyObject *t, *v, *tb;
-
-	P.PyErr_Fetch(&t, &v, &tb);
-	if (!t)
-		return;
-	if (programs_exception(t, tb)) {
-		hand_back_later(t, v, tb, name);
-		return;
-	}
-	P.PyErr_Restore(t, v, tb);
-	out_notice("internal error in %s:", name);
-	P.PyErr_Print();
-}
-
-/* An error left when memline's work is done: the program's is handed back,
- * memline's own dropped (each place that cares has said so already). */
-static void settle_error(const char *where)
+/* The error set when memline's work in `where` is done: the program's is
+ * handed back; memline's own is printed (say) or dropped (the place that
+ * cares has said so already). */
+static void settle_error(const char *where, bool say)
 {
 	PyObject *t, *v, *tb;
 
 	if (!P.PyErr_Occurred())
 		return;
 	P.PyErr_Fetch(&t, &v, &tb);
-	if (t && programs_exception(t, tb)) {
+	if (programs_exception(t, tb)) {
 		hand_back_later(t, v, tb, where);
-		return;
+	} else if (say) {
+		P.PyErr_Restore(t, v, tb);
+		out_notice("internal error in %s:", where);
+		P.PyErr_Print();
+	} else {
+		drop_fetched(t, v, tb);
 	}
-	drop_fetched(t, v, tb);
 }
 
 /* Calls f, a function of memline's Python, as memline's own work. */
@@ -350,7 +332,7 @@ static PyObject *own_call(PyObject *f, const char *name, const char *fmt, PyObje
 	if (!r && finalizing)
 		P.PyErr_Clear();	/* modules are being torn down: say nothing */
 	else if (!r)
-		boot_failed(name);
+		settle_error(name, true);
 	return r;
 }
 
@@ -997,7 +979,7 @@ static void flush_python_stream(const char *name)
 		P.Py_DecRef(r);
 	if (flush)
 		P.Py_DecRef(flush);
-	settle_error("flush of the report's stream");
+	settle_error("flush of the report's stream", false);
 }
 
 /*
