@@ -11,8 +11,8 @@ _selectors = []      # [text, kind, scope, pattern, matched]
 _OWN = globals()
 
 
-# memline imports what it needs when a report first needs it, in whichever
-# thread that is.  A fork in another thread meanwhile would leave the child
+# The logging sink imports logging at its first report, in whichever thread
+# that is.  A fork in another thread meanwhile would leave the child
 # waiting forever on that module's import lock (held by a thread the child
 # does not have): os.fork() waits for memline's imports to finish.  The
 # waits are bounded, so that no import can deadlock against one.
@@ -20,7 +20,7 @@ _importing = _thread.allocate_lock()
 _held_for_fork = [False]
 
 
-def _foreign(exc):
+def _from_signal_handler(exc):
     """True if exc was raised by one of the program's signal handlers (run
     wherever the main thread was: here): memline must not take it for one
     of its own failures."""
@@ -211,7 +211,8 @@ def _read(filename, loader):
     program's linecache holds for it (notebook cells), else what its
     module's loader gives (zip imports); else None.  A name in <> (code
     made by exec, dataclass methods) is no file and no module's source."""
-    if not (filename.startswith('<') and filename.endswith('>')):
+    pseudo = filename.startswith('<') and filename.endswith('>')
+    if not pseudo:
         names = [filename]
         if not filename.startswith('/'):         # as linecache looks: sys.path
             path = sys.path if isinstance(sys.path, list) else []
@@ -225,7 +226,7 @@ def _read(filename, loader):
     entry = cache.get(filename) if isinstance(cache, dict) else None
     if isinstance(entry, tuple) and len(entry) >= 3 and isinstance(entry[2], list):
         return ''.join(l for l in entry[2] if isinstance(l, str))
-    if filename.startswith('<') and filename.endswith('>'):
+    if pseudo:
         return None
     mod_loader, mod_name = loader
     get_source = getattr(mod_loader, 'get_source', None)
@@ -247,7 +248,7 @@ def _read_file(name):
         with _open(name, 'rb') as f:
             data = f.read()
     except (OSError, ValueError, TypeError, OverflowError) as e:
-        if _foreign(e):
+        if _from_signal_handler(e):
             raise
         return None
     text = _decode(data)
@@ -297,7 +298,7 @@ def _decode(data):
     try:
         return data.decode(enc or 'utf-8', 'replace')
     except (LookupError, TypeError) as e:    # an encoding Python does not know
-        if _foreign(e):
+        if _from_signal_handler(e):
             raise
         return data.decode('utf-8', 'replace')
 
@@ -365,10 +366,15 @@ def _block_end(lines, first, filename):
     return None
 
 
+def _shallow(line, depth):
+    """A line of code (not blank, not a comment) no deeper than depth."""
+    s = line.lstrip(' \t\f')
+    return bool(s) and s[0] != '#' and len(line) - len(s) <= depth
+
+
 def _shallow_lines(lines, after, depth):
     for k in range(after, len(lines)):
-        s = lines[k].lstrip(' \t\f')
-        if s and s[0] != '#' and _indent(lines[k]) <= depth:
+        if _shallow(lines[k], depth):
             yield k
     yield len(lines)
 
@@ -382,10 +388,8 @@ def _statement_starts(lines, start, after, depth):
     cont = False
     for k in range(start, len(lines)):
         line = lines[k]
-        if quote is None and not level and not cont and k >= after:
-            s = line.lstrip(' \t\f')
-            if s and s[0] != '#' and len(line) - len(s) <= depth:
-                yield k
+        if quote is None and not level and not cont and k >= after and _shallow(line, depth):
+            yield k
         cont = False
         i, n = 0, len(line)
         while i < n:
@@ -430,7 +434,7 @@ def _parse_block(src, filename):
     try:
         tree = _compile(src, filename, 'exec', 0x400, True)      # PyCF_ONLY_AST
     except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as e:
-        if _foreign(e):
+        if _from_signal_handler(e):
             raise
         return None
     finally:
@@ -479,7 +483,7 @@ def _logging():
         try:
             mod = _import('logging')
         except Exception as e:
-            if _foreign(e):
+            if _from_signal_handler(e):
                 raise
             return None
     spec = getattr(mod, '__spec__', None)
