@@ -21,7 +21,8 @@ LIB_LDFLAGS := -shared -Wl,--version-script=preload/exports.map -Wl,-z,defs -Wl,
 LIB_LIBS := -ldl -lpthread
 
 SRCS := $(wildcard preload/*.c attribution/*.c output/*.c)
-OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/attribution/boot.o
+OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/attribution/boot.o \
+	$(BUILD)/obj/attribution/reader.o
 LIB  := $(BUILD)/libmemline.so
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -48,8 +49,9 @@ $(LIB): $(OBJS) preload/exports.map
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LIB_LDFLAGS) -o $@ $(OBJS) $(LIB_LIBS)
 
-# attribution/boot.py, linked in as data (_binary_attribution_boot_py_*)
-$(BUILD)/obj/attribution/boot.o: attribution/boot.py
+# attribution/boot.py and reader.py, linked in as data
+# (_binary_attribution_boot_py_*, _binary_attribution_reader_py_*)
+$(BUILD)/obj/attribution/%.o: attribution/%.py
 	@mkdir -p $(dir $@)
 	$(E) "  LD      $@"
 	$(Q)ld -r -b binary -z noexecstack -o $@ $<

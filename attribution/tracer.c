@@ -2131,6 +2131,8 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 
 extern const char _binary_attribution_boot_py_start[];
 extern const char _binary_attribution_boot_py_end[];
+extern const char _binary_attribution_reader_py_start[];
+extern const char _binary_attribution_reader_py_end[];
 
 static struct attr_py_method methods[] = {
 	{ "thread_start", py_thread_start, ATTR_METH_VARARGS, NULL },
@@ -2179,6 +2181,17 @@ static bool run_boot(void)
 		}
 		P.Py_DecRef(f);
 	}
+	/* reader.py's text: boot.py compiles it at the first report */
+	r = P.PyUnicode_FromStringAndSize(_binary_attribution_reader_py_start,
+					  _binary_attribution_reader_py_end -
+					  _binary_attribution_reader_py_start);
+	if (!r || P.PyDict_SetItemString(boot, "_READER", r) < 0) {
+		if (r)
+			P.Py_DecRef(r);
+		free(src);
+		return false;
+	}
+	P.Py_DecRef(r);
 	r = P.PyRun_StringFlags(src, ATTR_PY_FILE_INPUT, boot, boot, NULL);
 	free(src);
 	if (!r)

@@ -902,6 +902,16 @@ def test_the_programs_linecache_is_left_alone(py):
 
 
 @per_interpreter
+def test_source_reader_compiled_at_the_first_report(py):
+    # not at start-up; and with the builtins of start-up
+    r = memline(py, "lazy_reader.py", "work", env=P3)
+    assert r.returncode == 0 and r.out == "1000000 []\nFalse True\n", r
+    assert r.out.splitlines()[0] == bare(py, "lazy_reader.py").out.splitlines()[0]
+    (rep,) = parse_reports(r.err)
+    check_rows(rep, {"big": 1_000_000}, markers("lazy_reader.py"))
+
+
+@per_interpreter
 def test_nothing_said_while_modules_are_torn_down(py):
     # Once the exit reports are out CPython clears every module, boot.py's
     # too; code first met after that (multiprocessing's finalizers, here

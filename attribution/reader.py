@@ -1,0 +1,304 @@
+# memline's source reader: what a report shows of a function's source.
+# Compiled at the first report, not at every start (attribution/boot.py,
+# source()), in boot.py's namespace: its names (_open, _compile, _loaders,
+# _from_signal_handler...) are boot.py's.
+
+_last_file = [None, None]           # (path, size, mtime), text: one file
+
+
+def _source(code):
+    """(filename, first line number, [line texts]) as memory_profiler shows:
+    from the first decorator (or def, class) line to the last line of the
+    block as memory_profiler's inspect.getblock finds it (comment lines
+    indented as the body included), code that is not a def or class over
+    the lines its line table names, module code over the whole file.
+    Nothing is imported -- an import could meet a module half imported, or
+    the program's own import hooks -- and only the block is parsed."""
+    filename = code.co_filename
+    if filename.endswith(('.pyc', '.pyo')):
+        filename = filename[:-1]
+    loader = _loaders.pop(code, (None, None))
+    text = _read(filename, loader)
+    lines = _split(text) if text is not None else []
+    module = code.co_name == '<module>'
+    first = 1 if module else code.co_firstlineno
+    last = max(first, _last_code_line(code))
+    if module:
+        n = len(lines)
+        while n > last and not lines[n - 1].strip():
+            n -= 1
+        last = max(last, n)
+    elif lines:
+        end = _block_end(lines, first, filename)
+        if end is not None:
+            last = max(last, end)
+    texts = lines[first - 1:last]
+    texts += [''] * (last - first + 1 - len(texts))
+    return filename, first, texts
+
+
+def _read(filename, loader):
+    """The file's text, decoded as Python decodes source; else what the
+    program's linecache holds for it (notebook cells), else what its
+    module's loader gives (zip imports); else None.  A name in <> (code
+    made by exec, dataclass methods) is no file and no module's source."""
+    pseudo = filename.startswith('<') and filename.endswith('>')
+    if not pseudo:
+        names = [filename]
+        if not filename.startswith('/'):         # as linecache looks: sys.path
+            path = sys.path if isinstance(sys.path, list) else []
+            names += [d.rstrip('/') + '/' + filename for d in path
+                      if isinstance(d, str) and d]
+        for name in names:
+            text = _read_file(name)
+            if text is not None:
+                return text
+    cache = getattr(sys.modules.get('linecache'), 'cache', None)
+    entry = cache.get(filename) if isinstance(cache, dict) else None
+    if isinstance(entry, tuple) and len(entry) >= 3 and isinstance(entry[2], list):
+        return ''.join(l for l in entry[2] if isinstance(l, str))
+    if pseudo:
+        return None
+    mod_loader, mod_name = loader
+    get_source = getattr(mod_loader, 'get_source', None)
+    if get_source is None:
+        return None
+    try:
+        text = get_source(mod_name)
+    except Exception:        # the program's loader failing is no error of its
+        return None          # program's: no source
+    return text if isinstance(text, str) else None
+
+
+def _read_file(name):
+    try:
+        st = posix.stat(name)
+        key = (name, st.st_size, st.st_mtime_ns)
+        if _last_file[0] == key:
+            return _last_file[1]
+        with _open(name, 'rb') as f:
+            data = f.read()
+    except (OSError, ValueError, TypeError, OverflowError) as e:
+        if _from_signal_handler(e):
+            raise
+        return None
+    text = _decode(data)
+    _last_file[:] = [key, text]
+    return text
+
+
+def _cookie(line):
+    """The encoding a coding comment names (PEP 263), or None."""
+    line = line.lstrip(b' \t\f')
+    if not line.startswith(b'#'):
+        return None
+    at = line.find(b'coding')
+    while at >= 0:
+        rest = line[at + 6:]
+        if rest[:1] in (b':', b'='):
+            rest = rest[1:].lstrip(b' \t')
+            n = 0
+            while n < len(rest) and (rest[n:n + 1].isalnum() or rest[n:n + 1] in b'-_.'):
+                n += 1
+            if n:
+                return _normal_encoding(rest[:n].decode('ascii', 'replace'))
+        at = line.find(b'coding', at + 6)
+    return None
+
+
+def _normal_encoding(name):
+    """As Python's tokenizer reads the name: utf-8 and latin-1 spellings."""
+    e = name[:12].lower().replace('_', '-')
+    if e == 'utf-8' or e.startswith('utf-8-'):
+        return 'utf-8'
+    if e in ('latin-1', 'iso-8859-1', 'iso-latin-1') or \
+            e.startswith(('latin-1-', 'iso-8859-1-', 'iso-latin-1-')):
+        return 'iso-8859-1'
+    return name
+
+
+def _decode(data):
+    if data.startswith(b'\xef\xbb\xbf'):
+        return data[3:].decode('utf-8', 'replace')
+    head = data[:16384].splitlines()[:2]     # \n, \r\n and \r end lines
+    enc = _cookie(head[0]) if head else None
+    if enc is None and len(head) > 1:         # line 2 counts after a blank or comment
+        lead = head[0].lstrip(b' \t\f')
+        if not lead or lead[:1] == b'#':
+            enc = _cookie(head[1])
+    try:
+        return data.decode(enc or 'utf-8', 'replace')
+    except (LookupError, TypeError) as e:    # an encoding Python does not know
+        if _from_signal_handler(e):
+            raise
+        return data.decode('utf-8', 'replace')
+
+
+def _split(text):
+    """Lines as Python numbers them (\\n, \\r\\n and \\r end a line)."""
+    return text.replace('\r\n', '\n').replace('\r', '\n').split('\n')
+
+
+def _last_code_line(code):
+    """The last line the code's line table names."""
+    if hasattr(code, 'co_lines'):             # 3.10+
+        return max([code.co_firstlineno] +
+                   [line for _, _, line in code.co_lines() if line is not None])
+    line = last = code.co_firstlineno
+    table = code.co_lnotab
+    for i in range(1, len(table), 2):
+        step = table[i]
+        line += step - 256 if step >= 128 else step
+        if line > last:
+            last = line
+    return last
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip(' \t\f'))
+
+
+def _is_head(stripped):
+    for word in ('def', 'class', 'async'):
+        if stripped.startswith(word) and stripped[len(word):len(word) + 1] in (' ', '\t', '(', ':'):
+            return True
+    return False
+
+
+def _block_end(lines, first, filename):
+    """The last line of the def or class block that starts (decorators
+    first) at line first, or None for other code.  Candidate ends are the
+    lines that start a statement no deeper than the block's first line;
+    the block's own lines are parsed up to each in turn until they parse."""
+    n = len(lines)
+    if first > n:
+        return None
+    lead = lines[first - 1].lstrip(' \t\f')
+    if not (lead.startswith('@') or _is_head(lead)):
+        return None
+    head = first - 1
+    while head < n and not _is_head(lines[head].lstrip(' \t\f')):
+        head += 1
+    if head >= n:
+        return None
+    depth = _indent(lines[first - 1])
+    wrap = 'if 1:\n' if depth else ''
+    shift = first - 1 - (1 if wrap else 0)
+    # the scan's candidates first; if it was misled (3.12's nested f-string
+    # quotes), every line no deeper than the block's first
+    for stops, most in ((_statement_starts(lines, first - 1, head + 1, depth), 25),
+                        (_shallow_lines(lines, head + 1, depth), 400)):
+        for tries, stop in enumerate(stops):
+            if tries >= most:
+                break
+            node = _parse_block(wrap + '\n'.join(lines[first - 1:stop]) + '\n', filename)
+            if node is not None:
+                return _with_comments(lines, node.end_lineno + shift, node)
+    return None
+
+
+def _shallow(line, depth):
+    """A line of code (not blank, not a comment) no deeper than depth."""
+    s = line.lstrip(' \t\f')
+    return bool(s) and s[0] != '#' and len(line) - len(s) <= depth
+
+
+def _shallow_lines(lines, after, depth):
+    for k in range(after, len(lines)):
+        if _shallow(lines[k], depth):
+            yield k
+    yield len(lines)
+
+
+def _statement_starts(lines, start, after, depth):
+    """The lines from after on that begin a statement no deeper than depth
+    -- outside strings, brackets and backslash continuations, as far as a
+    quick scan from start can tell (the parse confirms) -- and then the end."""
+    quote = None      # the open string's quote
+    level = 0         # bracket depth
+    cont = False
+    for k in range(start, len(lines)):
+        line = lines[k]
+        if quote is None and not level and not cont and k >= after and _shallow(line, depth):
+            yield k
+        cont = False
+        i, n = 0, len(line)
+        while i < n:
+            c = line[i]
+            if quote:
+                if c == '\\':
+                    i += 2
+                elif line.startswith(quote, i):
+                    i += len(quote)
+                    quote = None
+                else:
+                    i += 1
+                continue
+            if c == '#':
+                break
+            if c == '"' or c == "'":
+                quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else c
+                i += len(quote)
+                continue
+            if c in '([{':
+                level += 1
+            elif c in ')]}':
+                level = max(0, level - 1)
+            elif c == '\\' and i == n - 1:
+                cont = True
+            i += 1
+        if quote is not None and len(quote) == 1 and not line.endswith('\\'):
+            quote = None                      # a one-quote string ends with its line
+    yield len(lines)
+
+
+def _parse_block(src, filename):
+    """The def or class statement src holds (an AST node), or None.  The
+    compiler's warnings (invalid escapes...) are not shown: an "ignore"
+    filter goes first in the filters in use meanwhile."""
+    warnings = sys.modules.get('warnings')
+    filters = getattr(warnings, 'filters', None) if warnings else None
+    if not isinstance(filters, list):
+        filters = _warnings.filters
+    entry = ('ignore', None, Warning, None, 0)
+    filters.insert(0, entry)
+    try:
+        tree = _compile(src, filename, 'exec', 0x400, True)      # PyCF_ONLY_AST
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as e:
+        if _from_signal_handler(e):
+            raise
+        return None
+    finally:
+        try:
+            filters.remove(entry)
+        except ValueError:
+            pass
+    body = getattr(tree, 'body', None)
+    node = body[0] if body else None
+    if type(node).__name__ == 'If':
+        node = node.body[0] if node.body else None
+    if type(node).__name__ not in ('FunctionDef', 'AsyncFunctionDef', 'ClassDef'):
+        return None
+    return node
+
+
+def _with_comments(lines, end, node):
+    """end, or a later line: comment lines after the block, indented as
+    its body, belong to it (as inspect.getblock has it)."""
+    body = getattr(node, 'body', None)
+    if not body or body[0].lineno == node.lineno:   # a one-line block
+        return end
+    col = body[0].col_offset
+    last = end
+    for k in range(end, len(lines)):
+        s = lines[k].lstrip(' \t\f')
+        if not s:
+            continue
+        if not s.startswith('#'):
+            break
+        if _indent(lines[k]) >= col:
+            last = k + 1
+    return last
+
+
+source = _source        # last: boot.py's source() compiles this file until here
