@@ -82,6 +82,7 @@ enum {
 	X(int, PyFrame_GetLineNumber, (PyFrameObject *), 1)                     \
 	X(int, PyCode_Addr2Line, (PyObject *, int), 1)                          \
 	X(PyFrameObject *, PyEval_GetFrame, (void), 1)                          \
+	X(PyObject *, PyEval_GetGlobals, (void), 1)                             \
 	X(PyObject *, PyFrame_GetGenerator, (PyFrameObject *), 0)               \
 	X(PyObject *, PyWeakref_NewRef, (PyObject *, PyObject *), 1)            \
 	X(void, PyEval_SetProfile, (Py_tracefunc, PyObject *), 1)               \

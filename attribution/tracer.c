@@ -70,8 +70,9 @@ struct attr_inv {
 					   generator */
 	bool suspended, finished, line_seen, frame_held;
 	bool gap;			/* 3.11 eval hook: CPython's frame-object
-					   work around the call, not counted
-					   (this invocation holds a busy) */
+					   work around the call (gap_open) */
+	int gap_row;			/* the row it landed on, */
+	int64_t gap_base;		/* with this increment before */
 	ssize_t nunits;			/* of hot.by_unit */
 	bool frame_gone;		/* 3.11 eval hook: its frame has returned
 					   and is popped (maybe its stack chunk
@@ -686,16 +687,21 @@ static void follow_lines(struct attr_inv *v)
 		lose_line_events(v);
 }
 
+/* A recursive call: the outermost invocation reports. */
+static bool recursive(struct code_info *ci)
+{
+	for (struct attr_inv *v = attr_me.top; v; v = v->below)
+		if (v->ci == ci)
+			return true;
+	return false;
+}
+
 static void start(struct code_info *ci, PyObject *frame)
 {
 	struct attr_inv *v;
 
-	if (finalizing)
+	if (finalizing || recursive(ci))
 		return;
-	/* a recursive call: the outermost invocation reports */
-	for (v = attr_me.top; v; v = v->below)
-		if (v->ci == ci)
-			return;
 	if (!load_source(ci))
 		return;
 	v = calloc(1, sizeof(*v));
@@ -1232,6 +1238,32 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
 	return 0;
 }
 
+/*
+ * 3.11 with the frame hook: CPython makes the frame object of a selected
+ * call for its call event (sized for the frame's data), and frees it after
+ * the frame returns -- after the invocation ended, on the calling line.
+ * Neither is the function's line: what lands on the invocation's row
+ * between the hook and the call event (and between the return event and
+ * the hook's end) is moved to the line that called it, where the free
+ * will count.
+ */
+static void gap_open(struct attr_inv *v)
+{
+	v->gap = true;
+	v->gap_row = v->hot.cur;
+	v->gap_base = v->hot.rows[v->gap_row].inc;
+}
+
+static void gap_close(struct attr_inv *v)
+{
+	int64_t moved = v->hot.rows[v->gap_row].inc - v->gap_base;
+
+	v->gap = false;
+	v->hot.rows[v->gap_row].inc -= moved;
+	if (v->below)
+		attr_lines_count(&v->below->hot, moved);
+}
+
 static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
 	struct attr_inv *top = attr_me.top;
@@ -1239,19 +1271,12 @@ static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg
 	(void)obj;
 	(void)arg;
 	if (frames_are_keys && top && top->frame == frame_key(frame)) {
-		/*
-		 * 3.11: CPython made a frame object for this call just before
-		 * the call event (3.11 sizes it for the frame's data), and frees
-		 * it after the return event, with the frame's locals: neither
-		 * is the function's line.  The hook opened this gap; close it.
-		 */
-		if (what == ATTR_TRACE_CALL && top->gap) {
-			top->gap = false;
-			attr_me.busy--;
-		} else if (what == ATTR_TRACE_RETURN && !top->gap) {
-			top->gap = true;
-			attr_me.busy++;
-		}
+		/* 3.11: the hook opened a gap (gap_open) that the call event
+		 * closes; the return event opens another */
+		if (what == ATTR_TRACE_CALL && top->gap)
+			gap_close(top);
+		else if (what == ATTR_TRACE_RETURN && !top->gap)
+			gap_open(top);
 	}
 	if (what == ATTR_TRACE_LINE && top && top->frame == frame_key(frame)) {
 		attr_me.busy++;
@@ -1654,10 +1679,8 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	} else if (!throwflag) {	/* thrown into before it ran: see eval_selected */
 		start(ci, iframe);
 		top = attr_me.top;
-		if (top && top->frame == (PyObject *)iframe && trace_is(ts, (void *)trace_cb)) {
-			top->gap = true;	/* until the call event: trace_cb */
-			attr_me.busy++;
-		}
+		if (top && top->frame == (PyObject *)iframe && trace_is(ts, (void *)trace_cb))
+			gap_open(top);	/* until the call event: trace_cb */
 	}
 	leave(&e);
 	lifted = quiet_lift(ts);
@@ -1666,10 +1689,8 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	if (top && top->frame == (PyObject *)iframe)
 		top->frame_gone = true;
 	quiet_restore(ts, lifted);
-	if (top && top->frame == (PyObject *)iframe && top->gap) {
-		top->gap = false;	/* no call event came, or the return one did */
-		attr_me.busy--;
-	}
+	if (top && top->frame == (PyObject *)iframe && top->gap)
+		gap_close(top);	/* no call event came, or the return one did */
 	after_eval(iframe, r && ci->generator && is_suspended_gen(iframe));
 	return r;
 }
@@ -1844,13 +1865,8 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 	(void)n;
 	enter(&e);
 	ci = code_cached(code);
-	if (!ci) {
-		PyObject *globs = P.PyObject_GetAttrString(current_frame(), "f_globals");
-
-		ci = code_lookup(code, globs);
-		if (globs)
-			P.Py_DecRef(globs);
-	}
+	if (!ci)	/* the running frame's globals: no frame object made */
+		ci = code_lookup(code, P.PyEval_GetGlobals());
 	if (!ci || !ci->selected) {
 		leave(&e);
 		P.Py_IncRef(disable);
@@ -1863,7 +1879,21 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 		if (r)
 			P.Py_DecRef(r);
 	}
-	start(ci, current_frame());
+	if (!recursive(ci)) {
+		/*
+		 * The invocation is keyed by the frame object, which CPython
+		 * makes here and frees after the frame returns, on the
+		 * calling line: its bytes count there too (net nothing), not
+		 * as memline's -- or that line would show only the free.
+		 */
+		PyObject *frame;
+
+		attr_me.busy--;
+		frame = current_frame();
+		attr_me.busy++;
+		if (frame)
+			start(ci, frame);
+	}
 	leave(&e);
 	return mon_result(none());
 }
