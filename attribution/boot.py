@@ -184,6 +184,8 @@ def source(code):
 
 
 _held = []           # reports waiting for logging to be usable
+_why_not = [None]    # why logging could not be imported, the last time
+_handler_failed = [False]
 
 
 def _logging():
@@ -198,6 +200,7 @@ def _logging():
         except Exception as e:
             if _from_signal_handler(e):
                 raise
+            _why_not[0] = '%s: %s' % (type(e).__name__, e)
             return None
     spec = getattr(mod, '__spec__', None)
     if getattr(spec, '_initializing', False) or not hasattr(mod, 'getLogger'):
@@ -238,10 +241,25 @@ def _report_lock():
     return _one_report[1]
 
 
+def _in_logging(logging):
+    """True while this thread runs logging's code: a handler called the
+    selected function that reports.  A record now would go back into that
+    handler, which may hold its lock (a deadlock)."""
+    own = getattr(logging, '__dict__', None)
+    f = sys._getframe(1)
+    while f is not None:
+        if f.f_globals is own:
+            return True
+        f = f.f_back
+    return False
+
+
 def log(name, lines):
-    """One report: each of its lines one INFO record of the logger."""
+    """One report: each of its lines one INFO record of the logger.  A
+    handler's failure is the handler's: not raised into the program (one
+    notice); an exception of the program's signal handlers goes on."""
     logging = _logging()
-    if logging is None or _thread_in_limbo():
+    if logging is None or _thread_in_limbo() or _in_logging(logging):
         _held.append((name, lines))
         return
     lock = _report_lock()
@@ -249,6 +267,13 @@ def log(name, lines):
     try:
         _emit_held(logging)
         _emit(logging, name, lines)
+    except Exception as e:
+        if _from_signal_handler(e):
+            raise
+        if not _handler_failed[0]:
+            _handler_failed[0] = True
+            notice('MEMLINE_OUTPUT=logging: a handler of the %r logger raised %s: %s; '
+                   'reports it did not take are lost' % (name, type(e).__name__, e))
     finally:
         if got:
             lock.release()
@@ -266,11 +291,17 @@ def _emit_held(logging):
 
 
 def release_held():
-    """At exit: what log() had to hold back."""
+    """At exit: what log() had to hold back.  Returns what logging could
+    not take at all, [(name, lines, why)], for stderr."""
     if _held and not _thread_in_limbo():
         logging = _logging()
         if logging is not None:
-            _emit_held(logging)
+            log(*_held.pop(0))          # with the others held before it
+        elif _why_not[0] is not None:
+            unlogged = [(n, l, _why_not[0]) for n, l in _held]
+            del _held[:]
+            return unlogged
+    return []
 
 
 def unmatched():

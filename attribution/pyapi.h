@@ -72,6 +72,8 @@ enum {
 	X(PyObject *, PyLong_FromLongLong, (long long), 1)                      \
 	X(const char *, PyUnicode_AsUTF8, (PyObject *), 1)                      \
 	X(PyObject *, PyUnicode_FromStringAndSize, (const char *, ssize_t), 1)  \
+	X(PyObject *, PyUnicode_DecodeUTF8, (const char *, ssize_t, const char *), 1) \
+	X(PyObject *, PyUnicode_AsEncodedString, (PyObject *, const char *, const char *), 1) \
 	X(PyObject *, PyList_New, (ssize_t), 1)                                 \
 	X(int, PyList_Append, (PyObject *, PyObject *), 1)                      \
 	X(ssize_t, PyList_Size, (PyObject *), 1)                                \

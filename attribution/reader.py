@@ -73,6 +73,8 @@ def _read(filename, loader):
 def _read_file(name):
     try:
         st = posix.stat(name)
+        if st.st_mode & 0o170000 != 0o100000:   # a regular file only: not
+            return None                         # /dev/zero, /dev/stdin, a FIFO
         key = (name, st.st_size, st.st_mtime_ns)
         if _last_file[0] == key:
             return _last_file[1]

@@ -942,6 +942,38 @@ static PyObject *py_gen_died(PyObject *self, PyObject *ref)
 
 /* ---- reports ---- */
 
+/*
+ * A str as UTF-8 for output: a file name that is not UTF-8 (decoded with
+ * surrogate escapes) as the bytes it came from, a lone surrogate
+ * backslash-escaped.  *keep is what the text lives in (or NULL), for the
+ * caller to drop; NULL only if even that fails.
+ */
+static const char *utf8_of(PyObject *s, PyObject **keep)
+{
+	const char *t = s ? P.PyUnicode_AsUTF8(s) : NULL;
+
+	*keep = NULL;
+	if (t || !s)
+		return t;
+	P.PyErr_Clear();
+	*keep = P.PyUnicode_AsEncodedString(s, "utf-8", "surrogateescape");
+	if (!*keep) {
+		P.PyErr_Clear();
+		*keep = P.PyUnicode_AsEncodedString(s, "utf-8", "backslashreplace");
+	}
+	if (!*keep) {
+		P.PyErr_Clear();
+		return NULL;
+	}
+	return P.PyBytes_AsString(*keep);
+}
+
+/* Text back to a str, bytes that are not UTF-8 as surrogate escapes. */
+static PyObject *str_of(const char *text, size_t len)
+{
+	return P.PyUnicode_DecodeUTF8(text, (ssize_t)len, "surrogateescape");
+}
+
 /* The logging sink gathers a report's lines, then logs them in one go. */
 static void logging_write(void *ctx, const char *text, size_t len)
 {
@@ -949,18 +981,20 @@ static void logging_write(void *ctx, const char *text, size_t len)
 
 	if (len == 0 || !ctx)
 		return;	/* blank layout lines mean nothing in a log */
-	msg = P.PyUnicode_FromStringAndSize(text, (ssize_t)len);
+	msg = str_of(text, len);
 	if (msg) {
 		P.PyList_Append((PyObject *)ctx, msg);
 		P.Py_DecRef(msg);
 	}
+	P.PyErr_Clear();
 }
 
 static void logging_emit(PyObject *lines)
 {
-	PyObject *name = P.PyUnicode_FromStringAndSize(cfg.logger, (ssize_t)strlen(cfg.logger));
+	PyObject *name = str_of(cfg.logger, strlen(cfg.logger));
 	PyObject *r;
 
+	P.PyErr_Clear();
 	if (name && lines) {
 		r = boot_call("log", "OO", name, lines);
 		if (r)
@@ -972,12 +1006,34 @@ static void logging_emit(PyObject *lines)
 		P.Py_DecRef(lines);
 }
 
-/* sys.stdout or sys.stderr (borrowed: no import the program could see). */
+/* _io.TextIOWrapper, as the interpreter made it (borrowed), or NULL. */
+static PyObject *text_io_type(void)
+{
+	static PyObject *type;
+	PyObject *modules, *io;
+
+	if (type)
+		return type;
+	modules = P.PySys_GetObject("modules");
+	io = modules ? P.PyDict_GetItemString(modules, "_io") : NULL;
+	type = io ? P.PyObject_GetAttrString(io, "TextIOWrapper") : NULL;	/* kept */
+	P.PyErr_Clear();
+	return type;
+}
+
+/*
+ * sys.stdout or sys.stderr (borrowed: no import the program could see),
+ * flushed so that the report follows what the program wrote -- if it is
+ * the interpreter's own text stream.  A stream object of the program's is
+ * not called: its flush may take a lock its write holds while a selected
+ * function it called reports (a deadlock), or raise into the program.
+ */
 static void flush_python_stream(const char *name)
 {
 	PyObject *stream = P.PySys_GetObject(name), *flush, *r;
 
-	if (!stream || stream == P.none)
+	if (!stream || stream == P.none || !text_io_type() ||
+	    *(PyObject **)((char *)stream + 8) != text_io_type())	/* ob_type */
 		return;
 	flush = P.PyObject_GetAttrString(stream, "flush");
 	r = flush ? P.PyObject_CallObject(flush, NULL) : NULL;
@@ -1025,17 +1081,18 @@ static void report(struct attr_inv *v, bool unfinished)
 	struct code_info *ci = v->ci;
 	struct out_row *rows = calloc((size_t)ci->nrows, sizeof(*rows));
 	struct out_style style = { cfg.format, cfg.logger, cfg.precision, cfg.increments_only };
-	struct out_report r = { P.PyUnicode_AsUTF8(ci->filename), rows, ci->nrows, unfinished,
+	PyObject *name_keep, **keeps = calloc((size_t)ci->nrows, sizeof(*keeps));
+	struct out_report r = { utf8_of(ci->filename, &name_keep), rows, ci->nrows, unfinished,
 				false };
 	struct out_sink sink = { out_fd_line, NULL };
 	struct out_fd_text text = { 2, NULL, 0, 0 };
 	int file = -1;
 	PyObject *lines = NULL;
 
-	if (!rows || !r.filename)
+	if (!rows || !keeps || !r.filename)
 		goto out;
 	for (int i = 0; i < ci->nrows; i++) {
-		const char *text = P.PyUnicode_AsUTF8(P.PyList_GetItem(ci->texts, i));
+		const char *text = utf8_of(P.PyList_GetItem(ci->texts, i), &keeps[i]);
 
 		rows[i].lineno = ci->first + i;
 		rows[i].text = text ? text : "";
@@ -1094,6 +1151,12 @@ static void report(struct attr_inv *v, bool unfinished)
 	if (file >= 0)
 		close(file);
 out:
+	for (int i = 0; keeps && i < ci->nrows; i++)
+		if (keeps[i])
+			P.Py_DecRef(keeps[i]);
+	free(keeps);
+	if (name_keep)
+		P.Py_DecRef(name_keep);
 	free(rows);
 	P.PyErr_Clear();
 }
@@ -2127,6 +2190,57 @@ static PyObject *py_forked(PyObject *self, PyObject *args)
 	return none();
 }
 
+/*
+ * At exit, the reports the logging sink could never log (logging could
+ * not be imported): to stderr, after one notice.  r: [(name, [line...])].
+ */
+static void write_unlogged(PyObject *r)
+{
+	ssize_t n = P.PyList_Size(r);
+	PyObject *why = n > 0 ? P.PyTuple_GetItem(P.PyList_GetItem(r, 0), 2) : NULL, *keep;
+	const char *because = why ? utf8_of(why, &keep) : NULL;
+
+	if (n > 0) {
+		out_notice("MEMLINE_OUTPUT=logging: the logging module could not be used (%s); "
+			   "%zd report%s written to stderr instead",
+			   because ? because : "?", n, n == 1 ? "" : "s");
+		if (why && keep)
+			P.Py_DecRef(keep);
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		PyObject *lines = P.PyTuple_GetItem(P.PyList_GetItem(r, i), 1);
+
+		for (ssize_t j = 0; lines && j < P.PyList_Size(lines); j++) {
+			const char *t = utf8_of(P.PyList_GetItem(lines, j), &keep);
+
+			if (t) {
+				out_write_fd(2, t, strlen(t));
+				out_write_fd(2, "\n", 1);
+			}
+			if (keep)
+				P.Py_DecRef(keep);
+		}
+		out_write_fd(2, "\n\n", 2);
+	}
+	P.Py_DecRef(r);
+	P.PyErr_Clear();
+}
+
+/* notice(text): one line on stderr, from memline's Python. */
+static PyObject *py_notice(PyObject *self, PyObject *text)
+{
+	PyObject *keep;
+	const char *t = utf8_of(text, &keep);
+
+	(void)self;
+	if (t)
+		out_notice("%s", t);
+	if (keep)
+		P.Py_DecRef(keep);
+	P.PyErr_Clear();
+	return none();
+}
+
 static PyObject *py_at_exit(PyObject *self, PyObject *args)
 {
 	struct saved_error e;
@@ -2145,12 +2259,18 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 	}
 	r = boot_call("release_held", NULL, NULL, NULL);
 	if (r)
-		P.Py_DecRef(r);
+		write_unlogged(r);
 	r = boot_call("unmatched", NULL, NULL, NULL);
 	if (r) {
-		for (ssize_t i = 0; i < P.PyList_Size(r); i++)
+		for (ssize_t i = 0; i < P.PyList_Size(r); i++) {
+			PyObject *keep;
+			const char *sel = utf8_of(P.PyList_GetItem(r, i), &keep);
+
 			out_notice("MEMLINE_FUNCTIONS: %s matched no function that ran",
-				   P.PyUnicode_AsUTF8(P.PyList_GetItem(r, i)));
+				   sel ? sel : "?");
+			if (keep)
+				P.Py_DecRef(keep);
+		}
 		P.Py_DecRef(r);
 	}
 	leave(&e);
@@ -2167,6 +2287,7 @@ extern const char _binary_attribution_reader_py_end[];
 static struct attr_py_method methods[] = {
 	{ "thread_start", py_thread_start, ATTR_METH_VARARGS, NULL },
 	{ "finish_all", py_at_exit, ATTR_METH_NOARGS, NULL },
+	{ "notice", py_notice, ATTR_METH_O, NULL },
 	{ "forked", py_forked, ATTR_METH_NOARGS, NULL },
 	{ "gen_died", py_gen_died, ATTR_METH_O, NULL },
 	{ "code_died", py_code_died, ATTR_METH_O, NULL },
@@ -2232,8 +2353,8 @@ static bool run_boot(void)
 
 static bool install(void)
 {
-	PyObject *r, *spec = P.PyUnicode_FromStringAndSize(cfg.functions,
-							   (ssize_t)strlen(cfg.functions));
+	PyObject *r, *spec = P.PyUnicode_DecodeUTF8(cfg.functions, (ssize_t)strlen(cfg.functions),
+						    "surrogateescape");
 
 	r = boot_call("configure", "(O)", spec, NULL);
 	P.Py_DecRef(spec);

@@ -920,6 +920,75 @@ def test_selected_functions_calling_each_other(py):
         check_rows(mains[1], {"big": 3_000_000}, names)
 
 
+HOSTILE = [("handler-calls", "logging"), ("handler-raises", "logging"),
+           ("stream-lock", "stderr"), ("flush-raises", "stderr")]
+
+
+@per_interpreter
+@pytest.mark.parametrize("mode,sink", HOSTILE, ids=[m for m, _ in HOSTILE])
+def test_the_programs_handlers_and_streams_are_not_turned_against_it(py, mode, sink):
+    # a handler that calls the selected function deadlocked on its own lock;
+    # a raising handler or flush raised inside the program's call of f; a
+    # stream object's flush taking the lock its write holds deadlocked
+    plain = bare(py, "hostile_sinks.py", [mode])
+    r = memline(py, "hostile_sinks.py", "f", [mode], env={"MEMLINE_OUTPUT": sink})
+    # a failing flush at shutdown: Python's own exit status 120
+    assert r.returncode == plain.returncode == (120 if mode == "flush-raises" else 0), r
+    assert r.out == plain.out == ("handled: program message\n" if mode == "handler-calls"
+                                  else "") + "f returned 14\ndone\n", r
+    said = notices(r.err)
+    if mode == "handler-raises":
+        assert said == ["memline: MEMLINE_OUTPUT=logging: a handler of the 'memory_profiler_logs' "
+                        "logger raised RuntimeError: handler boom; reports it did not "
+                        "take are lost"], r.err
+    else:
+        assert said == [], r.err
+    if sink == "stderr":     # f(10) twice in the program's print to stderr
+        assert r.err.count(PREFIX + "Filename: ") == (3 if mode == "stream-lock" else 1), r.err
+
+
+@per_interpreter
+@pytest.mark.parametrize("name", ["/dev/zero", "/dev/stdin", "fifo"])
+def test_code_named_after_a_file_that_is_not_regular(py, name, tmp_path):
+    # memline read /dev/zero until memory ran out, took the program's stdin
+    if name == "fifo":
+        name = str(tmp_path / "fifo")
+        os.mkfifo(name)          # opening it would wait for a writer forever
+    plain = Result(run([py, prog("odd_sources.py"), name], input=b"DATA\n"))
+    r = Result(run([py, prog("odd_sources.py"), name], preload=True, input=b"DATA\n",
+                   env_extra={"MEMLINE_FUNCTIONS": "f", "MEMLINE_PRECISION": "3"},
+                   timeout=60))
+    assert r.returncode == plain.returncode == 0, r
+    assert r.out == plain.out == "f returned 1000000\nstdin still has: DATA\n", r
+    (rep,) = parse_reports(r.err, PREFIX)
+    assert rep.filename == name and [row[3] for row in rep.rows.values()] == [""] * 3, rep
+    assert near(rep.inc(2), 1_000_000, 3), rep
+
+
+@per_interpreter
+def test_a_file_name_that_is_not_utf8(py, tmp_path):
+    # the report was dropped without a word
+    where = os.path.join(os.fsencode(tmp_path), b"dir_\xe9")
+    os.mkdir(where)
+    script = os.path.join(where, b"simple.py")
+    with open(prog("simple.py"), "rb") as src, open(script, "wb") as dst:
+        dst.write(src.read())
+    cp = run([py, script], preload=True, env_extra={"MEMLINE_FUNCTIONS": "work"})
+    assert cp.returncode == 0, cp
+    assert cp.stderr.count(b"Filename: " + script + b"\n") == 1, cp.stderr
+
+
+@per_interpreter
+def test_logging_that_cannot_be_imported(py):
+    r = memline(py, "no_logging.py", "f", env={"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0 and r.out == bare(py, "no_logging.py").out == "1000000\n", r
+    said = notices(r.err)
+    assert said[0].startswith("memline: MEMLINE_OUTPUT=logging: the logging module could not be "
+                              "used (ModuleNotFoundError: "), r.err
+    assert said[0].endswith("); 1 report written to stderr instead") and len(said) == 1, r.err
+    assert PREFIX + "Filename: " + prog("no_logging.py") + "\n" in r.err, r.err
+
+
 @per_interpreter
 def test_source_reader_compiled_at_the_first_report(py):
     # not at start-up; and with the builtins of start-up
