@@ -27,6 +27,12 @@ bool attr_pyapi_resolve(const char **missing)
 		return false;
 	}
 	attr_py.exc_exception = *exc;
+	exc = dlsym(RTLD_DEFAULT, "PyExc_MemoryError");
+	if (!exc || !*exc) {
+		*missing = "PyExc_MemoryError";
+		return false;
+	}
+	attr_py.exc_memory = *exc;
 	attr_py.gen_type = dlsym(RTLD_DEFAULT, "PyGen_Type");
 	attr_py.coro_type = dlsym(RTLD_DEFAULT, "PyCoro_Type");
 	return true;

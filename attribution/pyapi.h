@@ -110,6 +110,7 @@ struct attr_pyapi {
 	PyObject *none;	/* Py_None */
 	void *gen_type, *coro_type;	/* PyGen_Type, PyCoro_Type (optional) */
 	PyObject *exc_exception;	/* PyExc_Exception */
+	PyObject *exc_memory;		/* PyExc_MemoryError */
 };
 
 extern struct attr_pyapi attr_py;

@@ -310,7 +310,13 @@ static void settle_error(const char *where, bool say)
 	if (!P.PyErr_Occurred())
 		return;
 	P.PyErr_Fetch(&t, &v, &tb);
-	if (programs_exception(t, tb)) {
+	if (P.PyErr_GivenExceptionMatches(t, P.exc_memory)) {
+		/* out of memory in memline's work: printing a traceback would
+		 * need memory too (and garble stderr); one short line */
+		drop_fetched(t, v, tb);
+		if (say)
+			out_notice("out of memory in %s; a report may be missing", where);
+	} else if (programs_exception(t, tb)) {
 		hand_back_later(t, v, tb, where);
 	} else if (say) {
 		P.PyErr_Restore(t, v, tb);
@@ -2421,8 +2427,9 @@ static int setup(void *arg)
 		}
 		if (!run_boot() || !install()) {
 			out_notice("could not install the line tracer; no line reports");
-			if (P.PyErr_Occurred())
-				P.PyErr_Print();
+			/* a signal handler's exception (Ctrl-C now) goes to the
+			 * program; memline's own is printed */
+			settle_error("set-up", true);
 		}
 	}
 	leave(&e);

@@ -990,6 +990,21 @@ def test_logging_that_cannot_be_imported(py):
 
 
 @per_interpreter
+def test_out_of_memory_at_a_first_call(py):
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (100_000_000, 100_000_000))
+
+    plain = Result(run([py, prog("oom_first_call.py")], preexec_fn=limit))
+    r = Result(run([py, prog("oom_first_call.py")], preload=True, preexec_fn=limit,
+                   env_extra={"MEMLINE_FUNCTIONS": "f"}))
+    assert r.returncode == plain.returncode == 0, r
+    assert r.out == plain.out == "MemoryError inside f\n", r
+    assert "MemoryError" not in r.err and "lost sys.stderr" not in r.err, r.err
+
+
+@per_interpreter
 def test_source_reader_compiled_at_the_first_report(py):
     # not at start-up; and with the builtins of start-up
     r = memline(py, "lazy_reader.py", "work", env=P3)
