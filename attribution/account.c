@@ -9,11 +9,14 @@
  * while the process is single-threaded.  Live bytes (the total plus every
  * slot's pending bytes) are therefore exact at any quiescent moment; the
  * peak is exact while the process has one thread, and within
- * PUBLISH_BYTES per thread once it has several.  Threads beyond the slot
- * table share one slot with atomic adds and publish every event.
+ * PUBLISH_BYTES per thread once it has several.  A thread that ends
+ * publishes its pending bytes and gives its slot back (a thread-specific
+ * key's destructor); threads beyond the slot table share one slot with
+ * atomic adds and publish every event.
  */
 #include "attribution/account.h"
 
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -24,11 +27,34 @@
 
 static struct attr_slot slots[ATTR_SLOTS + 1];	/* the last one is shared */
 static atomic_uint slots_used;
+static _Atomic uint64_t slots_free[ATTR_SLOTS / 64];	/* given back by threads that ended */
+static pthread_key_t slot_key;
+static bool slot_key_ok;
 __thread struct attr_slot *attr_my_slot __attribute__((tls_model("initial-exec")));
 
 _Atomic int64_t attr_live_total;
 static _Atomic int64_t anon_live;
 _Atomic int64_t attr_peak;
+
+static void raise_peak(int64_t now);
+
+/* A slot a thread that ended gave back, or NULL. */
+static struct attr_slot *slot_reuse(void)
+{
+	for (unsigned int w = 0; w < ATTR_SLOTS / 64; w++) {
+		uint64_t bits = atomic_load_explicit(&slots_free[w], memory_order_relaxed);
+
+		while (bits) {
+			uint64_t bit = bits & -bits;
+
+			if (atomic_compare_exchange_weak_explicit(&slots_free[w], &bits, bits & ~bit,
+								  memory_order_acquire,
+								  memory_order_relaxed))
+				return &slots[w * 64 + (unsigned int)__builtin_ctzll(bit)];
+		}
+	}
+	return NULL;
+}
 
 static struct attr_slot *slot_get(void)
 {
@@ -37,15 +63,55 @@ static struct attr_slot *slot_get(void)
 
 	if (__builtin_expect(s != NULL, 1))
 		return s;
-	i = atomic_fetch_add_explicit(&slots_used, 1, memory_order_relaxed);
-	if (i < ATTR_SLOTS) {
-		s = &slots[i];
-	} else {
+	s = slot_key_ok ? slot_reuse() : NULL;
+	if (!s) {
+		i = atomic_fetch_add_explicit(&slots_used, 1, memory_order_relaxed);
+		s = i < ATTR_SLOTS ? &slots[i] : NULL;
+	}
+	if (s && slot_key_ok) {
+		pthread_setspecific(slot_key, s);	/* never allocates: see attr_account_init */
+	} else if (!s) {
 		s = &slots[ATTR_SLOTS];
 		s->shared = true;
 	}
 	attr_my_slot = s;
 	return s;
+}
+
+/*
+ * A thread ends (its thread-specific data is destroyed): its pending bytes
+ * join the total -- else they would be missing from every thread's view of
+ * live bytes for good -- and its slot is given back.  What the thread still
+ * frees or allocates after this counts through the shared slot.
+ */
+static void slot_release(void *arg)
+{
+	struct attr_slot *s = arg, *shared = &slots[ATTR_SLOTS];
+	int64_t p = atomic_load_explicit(&s->pending, memory_order_relaxed), total;
+	unsigned int i = (unsigned int)(s - slots);
+
+	shared->shared = true;
+	attr_my_slot = shared;
+	atomic_store_explicit(&s->pending, 0, memory_order_relaxed);
+	total = atomic_fetch_add_explicit(&attr_live_total, p, memory_order_relaxed) + p;
+	raise_peak(total);
+	atomic_fetch_or_explicit(&slots_free[i / 64], (uint64_t)1 << (i % 64), memory_order_release);
+}
+
+/*
+ * glibc keeps the values of the first 32 keys (PTHREAD_KEY_2NDLEVEL_SIZE)
+ * in the thread's descriptor, so that setting them never allocates; a key
+ * past those would, inside a hook, so it is not used (threads then keep
+ * their slots, as before).
+ */
+void attr_account_init(void)
+{
+	if (pthread_key_create(&slot_key, slot_release) != 0)
+		return;
+	if (slot_key < 32)
+		slot_key_ok = true;
+	else
+		pthread_key_delete(slot_key);
 }
 
 static void raise_peak(int64_t now)

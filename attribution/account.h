@@ -42,6 +42,9 @@ int64_t attr_live_now(void);
 /* A snapshot; exact when no other thread allocates meanwhile. */
 void attr_totals_get(struct attr_totals *out);
 
+/* From preload's constructor: lets threads that end give their slot back. */
+void attr_account_init(void);
+
 /* ---- the inline part; private to account.c and the hooks ---- */
 
 /* A thread's counters; only the owner writes it, unless shared. */

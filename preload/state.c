@@ -108,6 +108,7 @@ __attribute__((constructor)) static void pl_start(void)
 	pl_mode();
 	if (atomic_load(&pl_state) != PL_S_ON)
 		return;
+	attr_account_init();
 	attr_python_init(python);
 	if (summary == SUMMARY_PYTHON || summary == SUMMARY_ALL)
 		out_keep_stderr();	/* programs that close fd 2 at exit still get it */

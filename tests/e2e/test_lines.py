@@ -1005,6 +1005,18 @@ def test_out_of_memory_at_a_first_call(py):
 
 
 @per_interpreter
+def test_bytes_of_threads_that_ended(py):
+    r = memline(py, "thread_slots.py", "probe", env={"MEMLINE_PRECISION": "3"})
+    assert r.returncode == 0 and r.out == "1500\n", r
+    line = markers("thread_slots.py")["probe"]
+    before, kept, after = (rep.rows[line][0] * MIB for rep in parse_reports(r.err, PREFIX))
+    # the blocks' usable size is at least what was asked; threads' own
+    # memory comes and goes with them
+    assert 1500 * 50_000 - MIB < kept - before < 1500 * 50_100 + MIB, (before, kept)
+    assert abs(after - before) < MIB, (before, after)
+
+
+@per_interpreter
 def test_source_reader_compiled_at_the_first_report(py):
     # not at start-up; and with the builtins of start-up
     r = memline(py, "lazy_reader.py", "work", env=P3)
