@@ -188,8 +188,10 @@ void attr_totals_get(struct attr_totals *out)
 	out->allocs = 0;
 	out->frees = 0;
 	if (n > ATTR_SLOTS)
-		n = ATTR_SLOTS + 1;
-	for (unsigned int i = 0; i < n; i++) {
+		n = ATTR_SLOTS;
+	for (unsigned int i = 0; i <= ATTR_SLOTS; i++) {
+		if (i == n)
+			i = ATTR_SLOTS;		/* the shared one, always */
 		out->allocs += atomic_load_explicit(&slots[i].allocs, memory_order_relaxed);
 		out->frees += atomic_load_explicit(&slots[i].frees, memory_order_relaxed);
 		pending += atomic_load_explicit(&slots[i].pending, memory_order_relaxed);

@@ -77,6 +77,9 @@ struct attr_inv {
 	bool frame_gone;		/* 3.11 eval hook: its frame has returned
 					   and is popped (maybe its stack chunk
 					   unmapped): not to be read again */
+	PyObject *greenlet;		/* the greenlet it runs in (identity), or
+					   NULL: before memline saw a switch */
+	struct attr_inv *next_parked;	/* a parked stack's top: the next one */
 };
 #define FO_IFRAME 24		/* 3.12+ PyFrameObject.f_frame */
 static size_t f_lasti_off;		/* 3.8-3.10 PyFrameObject.f_lasti: 104 on
@@ -693,6 +696,166 @@ static void follow_lines(struct attr_inv *v)
 		lose_line_events(v);
 }
 
+/* ---- greenlets ---- */
+
+/*
+ * greenlet switches a thread from one stack of frames to another without
+ * an event of CPython's.  Each invocation belongs to the greenlet it
+ * started in.  A switch into a greenlet below the running one (a child it
+ * started, or a grandchild) is like a call: the switching line waits for
+ * it, and what it does counts there.  Any other switch leaves invocations
+ * waiting: those of every greenlet that is not the target or above it are
+ * parked (their stack as it was) until a switch comes back to their
+ * greenlet, and meanwhile count nothing -- or, with MEMLINE_ASYNC=thread,
+ * the thread's bytes on the line that switched, as at an await.  So
+ * gevent's greenlets (which wait by switching to the hub, their parent)
+ * keep each other's bytes apart, and sync code run in a child greenlet
+ * (SQLAlchemy's asyncio bridge) counts on the line that waits for it.
+ * memline learns of switches from greenlet.settrace (per thread), set when
+ * an invocation starts in a thread where greenlet is imported; a tracer it
+ * replaces is still called.
+ */
+static __thread struct attr_inv *parked;	/* tops of parked stacks */
+static __thread PyObject *greenlet_now;		/* running (identity only) */
+static __thread PyObject *greenlet_prev;	/* the tracer ours replaced */
+static __thread bool greenlet_followed;
+
+static PyObject *none(void);
+static void follow_lines(struct attr_inv *v);
+static void trace_off_if_idle(void);
+static void unwait(struct attr_inv *v);
+
+static void greenlet_follow(void)
+{
+	PyObject *modules, *mod, *settrace, *prev;
+
+	if (greenlet_followed)
+		return;
+	modules = P.PySys_GetObject("modules");
+	mod = modules ? P.PyDict_GetItemString(modules, "greenlet") : NULL;
+	if (!mod || mod == P.none)
+		return;
+	greenlet_followed = true;
+	settrace = P.PyObject_GetAttrString(mod, "settrace");
+	prev = settrace ? P.PyObject_CallFunction(settrace, "(O)", method("greenlet_switch")) : NULL;
+	if (prev && prev != P.none)
+		greenlet_prev = prev;
+	else if (prev)
+		P.Py_DecRef(prev);
+	if (settrace)
+		P.Py_DecRef(settrace);
+	P.PyErr_Clear();
+}
+
+/* Is g the greenlet `of`, or one that `of` runs below (its parents)? */
+static bool greenlet_above(PyObject *g, PyObject *of)
+{
+	PyObject *t = of;
+	bool found = false;
+
+	P.Py_IncRef(t);
+	for (int depth = 0; t && t != P.none && depth < 64 && !found; depth++) {
+		PyObject *up;
+
+		found = t == g;
+		up = found ? NULL : P.PyObject_GetAttrString(t, "parent");
+		P.Py_DecRef(t);
+		t = up;
+	}
+	if (t)
+		P.Py_DecRef(t);
+	P.PyErr_Clear();
+	return found;
+}
+
+/*
+ * Parks the top run of invocations that belong to one greenlet.  What
+ * they gained so far goes down to the lines that wait for them, as if
+ * they returned now (a child greenlet's bytes count on the line that
+ * switched to it); what they gain after, when they return.
+ */
+static void park_top(void)
+{
+	struct attr_inv *top = attr_me.top, *bottom = top;
+
+	note_mem(top);
+	while (bottom->below && bottom->below->greenlet == top->greenlet)
+		bottom = bottom->below;
+	for (struct attr_inv *v = top; v != bottom->below; v = v->below) {
+		int64_t gained = rows_sum(v) - v->pushed_sum;
+
+		v->pushed_sum += gained;
+		if (v->below)
+			attr_lines_count(&v->below->hot, gained);
+	}
+	attr_me.top = bottom->below;
+	bottom->below = NULL;
+	top->next_parked = parked;
+	parked = top;
+	if (cfg.async == ATTR_ASYNC_THREAD) {
+		top->hot.detached = false;
+		top->waiting_on = &attr_me;
+		top->next_waiting = attr_me.waiting;
+		attr_me.waiting = top;
+	}
+}
+
+static void greenlet_switched(PyObject *origin, PyObject *target)
+{
+	bool moved = false;
+
+	/* what started before memline saw a switch ran in the origin */
+	for (struct attr_inv *v = attr_me.top; v; v = v->below)
+		if (!v->greenlet)
+			v->greenlet = origin;
+	greenlet_now = target;
+	while (attr_me.top && !greenlet_above(attr_me.top->greenlet, target)) {
+		park_top();
+		moved = true;
+	}
+	for (struct attr_inv **pp = &parked; *pp; pp = &(*pp)->next_parked) {
+		struct attr_inv *v = *pp, *bottom = v;
+
+		if (v->greenlet != target)
+			continue;
+		*pp = v->next_parked;
+		v->next_parked = NULL;
+		unwait(v);
+		while (bottom->below)
+			bottom = bottom->below;
+		bottom->below = attr_me.top;	/* on what the target runs above */
+		attr_me.top = v;
+		follow_lines(v);
+		return;
+	}
+	if (moved && !attr_me.top)
+		trace_off_if_idle();
+	else if (moved)
+		follow_lines(attr_me.top);
+}
+
+/* greenlet's tracer: (event, (origin, target)), in the target. */
+static PyObject *py_greenlet_switch(PyObject *self, PyObject *args)
+{
+	PyObject *pair = P.PyTuple_GetItem(args, 1);
+	PyObject *origin = pair ? P.PyTuple_GetItem(pair, 0) : NULL;
+	PyObject *target = pair ? P.PyTuple_GetItem(pair, 1) : NULL;
+	struct saved_error e;
+
+	(void)self;
+	P.PyErr_Clear();	/* (a malformed call, not greenlet's) */
+	if (origin && target && (attr_me.top || parked)) {
+		enter(&e);
+		greenlet_switched(origin, target);
+		leave(&e);
+	} else if (target) {
+		greenlet_now = target;
+	}
+	if (greenlet_prev)	/* the program's own, as greenlet would call it */
+		return P.PyObject_CallObject(greenlet_prev, args);
+	return none();
+}
+
 /* A recursive call: the outermost invocation reports. */
 static bool recursive(struct code_info *ci)
 {
@@ -708,6 +871,7 @@ static void start(struct code_info *ci, PyObject *frame)
 
 	if (finalizing || recursive(ci))
 		return;
+	greenlet_follow();
 	if (!load_source(ci))
 		return;
 	v = calloc(1, sizeof(*v));
@@ -719,6 +883,7 @@ static void start(struct code_info *ci, PyObject *frame)
 		return;
 	}
 	v->ci = ci;
+	v->greenlet = greenlet_now;
 	v->frame = frame;
 	if (!frames_are_keys) {
 		P.Py_IncRef(frame);
@@ -761,6 +926,7 @@ static void resume(PyObject *frame)
 	unwait(v);
 	v->suspended = false;
 	v->frame_gone = false;
+	v->greenlet = greenlet_now;	/* where it goes on */
 	if (P.minor <= 10)
 		hold_frame(v);
 	push(v);
@@ -1429,7 +1595,7 @@ static void gen_release(PyFrameObject *frame, int was)
 		*((signed char *)frame + F_STATE_310) = (signed char)was;
 }
 
-static PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
+static __attribute__((noinline)) PyObject *eval_selected(void *ts, PyFrameObject *frame, int throwflag,
 			       struct code_info *ci)
 {
 	int was = gen_hold(frame);
@@ -1620,27 +1786,39 @@ static void quiet_restore(void *ts, bool lifted)
 		quiet_enter(ts);
 }
 
-/* Codes met for the first time, selected ones, and callees of a selected
- * frame; eval_frame keeps the common case short. */
+/* A code met for the first time: selected or not. */
+static __attribute__((noinline)) uintptr_t lookup_tagged(PyFrameObject *frame)
+{
+	struct saved_error e;
+	struct code_info *ci;
+	int was = gen_hold(frame);
+
+	enter(&e);
+	ci = code_lookup(frame_code(frame), *(PyObject **)((char *)frame + F_GLOBALS));
+	leave(&e);
+	gen_release(frame, was);
+	return tag(ci);
+}
+
+/*
+ * Codes met for the first time, selected ones, and callees of a selected
+ * frame; eval_frame keeps the common case short.  No local here has its
+ * address taken, so that the calls that end it are tail calls: a deep
+ * recursion under a selected function costs no C stack of ours per level
+ * (the recursive calls of a selected function are callees of its
+ * outermost invocation).
+ */
 static __attribute__((noinline)) PyObject *eval_frame_slow(void *ts, PyFrameObject *frame,
 							    int throwflag, uintptr_t tagged)
 {
-	PyObject *code = frame_code(frame);
-	struct attr_inv *top = attr_me.top;
+	struct attr_inv *top;
 
-	if (tagged == 0 && !attr_me.busy) {
-		struct saved_error e;
-		struct code_info *ci;
-		int was = gen_hold(frame);
-
-		enter(&e);
-		ci = code_lookup(code, *(PyObject **)((char *)frame + F_GLOBALS));
-		leave(&e);
-		gen_release(frame, was);
-		tagged = tag(ci);
-	}
-	if ((tagged & 1) && !own_depth)
+	if (tagged == 0 && !attr_me.busy)
+		tagged = lookup_tagged(frame);
+	if ((tagged & 1) && !own_depth &&
+	    (untag(tagged)->generator || !recursive(untag(tagged))))
 		return eval_selected(ts, frame, throwflag, untag(tagged));
+	top = attr_me.top;
 	if (top && *(PyObject **)((char *)frame + F_BACK) == top->frame && !attr_me.busy)
 		return eval_untraced(ts, frame, throwflag);
 	if (P.minor == 8)
@@ -2294,6 +2472,7 @@ static struct attr_py_method methods[] = {
 	{ "thread_start", py_thread_start, ATTR_METH_VARARGS, NULL },
 	{ "finish_all", py_at_exit, ATTR_METH_NOARGS, NULL },
 	{ "notice", py_notice, ATTR_METH_O, NULL },
+	{ "greenlet_switch", py_greenlet_switch, ATTR_METH_VARARGS, NULL },
 	{ "forked", py_forked, ATTR_METH_NOARGS, NULL },
 	{ "gen_died", py_gen_died, ATTR_METH_O, NULL },
 	{ "code_died", py_code_died, ATTR_METH_O, NULL },

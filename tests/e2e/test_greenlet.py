@@ -1,0 +1,82 @@
+"""greenlet switches a thread between stacks of frames: each selected
+invocation keeps its own report (the same function in two greenlets is two
+invocations, not a recursion), a greenlet that waits (switched away) does
+not count what others allocate meanwhile (MEMLINE_ASYNC=thread: it does,
+on the line that switched), and a child greenlet's bytes count on the line
+that switched to it.  greenlet from PyPI in a venv per interpreter under
+build/greenlet-venv/, made on first use; an interpreter greenlet cannot be
+installed for is skipped with pip's reason."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import BUILD
+from test_lines import (MIB, P3, PYS, SMALL, bare, check_rows, markers, memline, near,
+                        parse_reports, pyid)
+
+_venvs = {}
+
+
+def greenlet_python(py):
+    """The python of a venv of `py` that has greenlet, or pytest.skip."""
+    if py not in _venvs:
+        venv = os.path.join(BUILD, "greenlet-venv", pyid(py))
+        vpy = os.path.join(venv, "bin", "python")
+        ok = os.path.exists(vpy) and subprocess.run(
+            [vpy, "-c", "import greenlet"], capture_output=True).returncode == 0
+        why = None
+        if not ok:
+            r = subprocess.run([py, "-m", "venv", "--clear", venv], capture_output=True, text=True)
+            if r.returncode == 0:
+                r = subprocess.run([vpy, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                                    "greenlet"], capture_output=True, text=True, timeout=600)
+            if r.returncode != 0:
+                why = "greenlet could not be installed for %s: %s" % (py, (r.stderr or r.stdout).strip()[-500:])
+        _venvs[py] = (vpy, why)
+    vpy, why = _venvs[py]
+    if why:
+        pytest.skip(why)
+    return vpy
+
+
+per_interpreter = pytest.mark.parametrize("py", PYS, ids=[pyid(p) for p in PYS])
+NAMES = markers("greenlets.py")
+
+
+def run_mode(py, mode, functions, env=None):
+    vpy = greenlet_python(py)
+    plain = bare(vpy, "greenlets.py", [mode])
+    r = memline(vpy, "greenlets.py", functions, [mode], env=dict(P3, **(env or {})))
+    assert r.returncode == plain.returncode == 0 and r.out == plain.out, r
+    return parse_reports(r.err)
+
+
+@per_interpreter
+def test_the_same_function_in_two_greenlets(py):
+    # was one report (taken for a recursion), the other greenlet's lines lost
+    a, b = run_mode(py, "siblings", "work")
+    for rep, n in ((a, 1_000_000), (b, 3_000_000)):
+        check_rows(rep, {"buf": n, "more": 2 * n}, NAMES)   # buf freed after the return
+        assert all(rep.occ(line) == 1 for line in rep.rows if rep.occ(line) is not None), rep
+
+
+@per_interpreter
+def test_a_waiting_greenlet_counts_what_the_thread_does_with_async_thread(py):
+    a, b = run_mode(py, "siblings", "work", {"MEMLINE_ASYNC": "thread"})
+    # a waits while b allocates 3 MB and the hog 5 MB; b while the hog
+    # allocates 5 MB and a ends: 2 MB more, its 1 MB buffer freed
+    assert near(a.inc(NAMES["wait"]), 8_000_000, 3), a
+    assert near(b.inc(NAMES["wait"]), 6_000_000, 3), b
+
+
+@per_interpreter
+def test_a_child_greenlets_bytes_count_where_it_was_switched_to(py):
+    for functions in ("handler", "handler,sync"):
+        reps = run_mode(py, "child", functions)
+        handler = [rep for rep in reps if rep.name == "handler"]
+        assert len(reps) == functions.count(",") + 1 and len(handler) == 1, reps
+        check_rows(handler[0], {"spawn": 4_000_000, "x": 1_000_000, "finish": 4_000_000}, NAMES)
+        for rep in reps:
+            if rep.name == "sync":
+                check_rows(rep, {"first": 4_000_000, "second": 4_000_000}, NAMES)
