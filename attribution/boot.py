@@ -162,7 +162,9 @@ def match(code, globs):
             # the trailing part of the qualified name: B.f names A.B.f
             ok = _glob(pattern, qual) or _glob('*.' + pattern, qual)
         if ok:
-            sel[4] = True
+            if not sel[4]:
+                sel[4] = True
+                matched(_selectors.index(sel))      # C: for the children of fork too
             hit = True
     if hit and globs:
         _loaders[code] = (globs.get('__loader__'), globs.get('__name__'))
@@ -305,7 +307,17 @@ def release_held():
 
 
 def unmatched():
-    return [sel[0] for sel in _selectors if not sel[4]]
+    """[(index, text)] of the selectors that matched nothing here; none
+    in multiprocessing's helper processes (its resource tracker and fork
+    server, the workers it spawns), which run none of the program's
+    functions or only some: the program's own process speaks."""
+    argv = getattr(sys, 'argv', None)
+    if isinstance(argv, list) and argv[:1] == ['-c'] and (
+            '--multiprocessing-fork' in argv or
+            'multiprocessing.resource_tracker' in sys.modules or
+            'multiprocessing.forkserver' in sys.modules):
+        return []
+    return [(i, sel[0]) for i, sel in enumerate(_selectors) if not sel[4]]
 
 
 def offset_lines(code):

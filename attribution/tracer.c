@@ -28,6 +28,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <uthash.h>
 
@@ -2355,6 +2356,34 @@ static void close_wrap_install(void)
  * forgotten, not reported as unfinished at the child's exit.  Suspended
  * ones (a generator, a coroutine) may be resumed here, and stay.
  */
+/*
+ * Which selectors matched, shared with the children of fork (a page mapped
+ * shared at set-up): at its exit the process says which matched nothing in
+ * it or in its forked children (pre-fork servers run the functions in
+ * their workers); a forked child says nothing.
+ */
+#define MATCHED_MAX 4096
+static unsigned char *matched_shared;
+static bool forked_child;
+
+static void matched_share(void)
+{
+	void *p = mmap(NULL, MATCHED_MAX, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	matched_shared = p == MAP_FAILED ? NULL : p;
+}
+
+static PyObject *py_matched(PyObject *self, PyObject *index)
+{
+	long i = P.PyLong_AsLong(index);
+
+	(void)self;
+	P.PyErr_Clear();
+	if (matched_shared && i >= 0 && i < MATCHED_MAX)
+		matched_shared[i] = 1;
+	return none();
+}
+
 static PyObject *py_forked(PyObject *self, PyObject *args)
 {
 	struct saved_error e;
@@ -2362,6 +2391,7 @@ static PyObject *py_forked(PyObject *self, PyObject *args)
 
 	(void)self;
 	(void)args;
+	forked_child = true;
 	enter(&e);
 	for (v = all_invs; v; v = next) {
 		next = v->next_all;
@@ -2444,19 +2474,21 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 	r = boot_call("release_held", NULL, NULL, NULL);
 	if (r)
 		write_unlogged(r);
-	r = boot_call("unmatched", NULL, NULL, NULL);
-	if (r) {
-		for (ssize_t i = 0; i < P.PyList_Size(r); i++) {
-			PyObject *keep;
-			const char *sel = utf8_of(P.PyList_GetItem(r, i), &keep);
+	r = forked_child ? NULL : boot_call("unmatched", NULL, NULL, NULL);
+	for (ssize_t i = 0; r && i < P.PyList_Size(r); i++) {
+		PyObject *item = P.PyList_GetItem(r, i), *keep;
+		long at = P.PyLong_AsLong(P.PyTuple_GetItem(item, 0));
+		const char *sel = utf8_of(P.PyTuple_GetItem(item, 1), &keep);
 
-			out_notice("MEMLINE_FUNCTIONS: %s matched no function that ran",
-				   sel ? sel : "?");
-			if (keep)
-				P.Py_DecRef(keep);
-		}
-		P.Py_DecRef(r);
+		P.PyErr_Clear();
+		if (!(matched_shared && at >= 0 && at < MATCHED_MAX && matched_shared[at]))
+			out_notice("MEMLINE_FUNCTIONS: %s matched no function that ran in process %ld",
+				   sel ? sel : "?", (long)getpid());
+		if (keep)
+			P.Py_DecRef(keep);
 	}
+	if (r)
+		P.Py_DecRef(r);
 	leave(&e);
 	return none();
 }
@@ -2472,6 +2504,7 @@ static struct attr_py_method methods[] = {
 	{ "thread_start", py_thread_start, ATTR_METH_VARARGS, NULL },
 	{ "finish_all", py_at_exit, ATTR_METH_NOARGS, NULL },
 	{ "notice", py_notice, ATTR_METH_O, NULL },
+	{ "matched", py_matched, ATTR_METH_O, NULL },
 	{ "greenlet_switch", py_greenlet_switch, ATTR_METH_VARARGS, NULL },
 	{ "forked", py_forked, ATTR_METH_NOARGS, NULL },
 	{ "gen_died", py_gen_died, ATTR_METH_O, NULL },
@@ -2541,6 +2574,7 @@ static bool install(void)
 	PyObject *r, *spec = P.PyUnicode_DecodeUTF8(cfg.functions, (ssize_t)strlen(cfg.functions),
 						    "surrogateescape");
 
+	matched_share();
 	r = boot_call("configure", "(O)", spec, NULL);
 	P.Py_DecRef(spec);
 	if (!r)
