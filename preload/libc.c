@@ -153,6 +153,25 @@ bool pl_libc_resolve(void)
 }
 
 /*
+ * Is this copy of memline the first one loaded?  Two copies preloaded (two
+ * installs, nested launchers) would each count and report everything: the
+ * later one stays out of the way.  Each copy exports this marker; the
+ * process's lookup finds the first copy's, a hidden alias our own.  (Not
+ * malloc's address: a non-PIE executable that takes malloc's address
+ * makes its own PLT entry malloc's address for everyone.)
+ */
+__attribute__((visibility("default"))) const char memline_copy_marker = 1;
+extern const char pl_copy_marker_self __attribute__((alias("memline_copy_marker"),
+						     visibility("hidden")));
+
+bool pl_libc_first_copy(void)
+{
+	const void *found = dlsym(RTLD_DEFAULT, "memline_copy_marker");
+
+	return !found || found == (const void *)&pl_copy_marker_self;
+}
+
+/*
  * Only names are checked: a test allocation here would change the host's
  * heap (a freed large block even moves glibc's mmap threshold).  glibc's
  * chunk header has had this layout since glibc 2.0, and its own

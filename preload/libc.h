@@ -32,6 +32,9 @@ bool pl_libc_resolve(void);
 /* Decides pl_glibc_chunks; call once the originals are resolved. */
 void pl_libc_probe_chunks(void);
 
+/* False when another copy of memline was loaded before this one. */
+bool pl_libc_first_copy(void);
+
 /*
  * The usable size of a live block.  When the allocator behind the hooks is
  * glibc's (the originals resolve into libc.so), read the chunk header as

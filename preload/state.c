@@ -55,7 +55,7 @@ static void init(void)
 		return;
 	}
 	initializing_here = 1;
-	ok = pl_libc_resolve();
+	ok = pl_libc_resolve() && pl_libc_first_copy();
 	if (ok)
 		pl_libc_probe_chunks();
 	summary = parse_summary(pl_early_getenv("MEMLINE_SUMMARY"));

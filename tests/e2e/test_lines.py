@@ -1048,6 +1048,22 @@ def test_unmatched_selectors_across_a_process_pool(py, method):
 
 
 @per_interpreter
+def test_two_copies_preloaded(py, tmp_path):
+    # two installs, nested launchers: each copy reported everything (3.8:
+    # none reported at all)
+    copy = str(tmp_path / "libmemline-copy.so")
+    with open(LIB, "rb") as src, open(copy, "wb") as dst:
+        dst.write(src.read())
+    r = memline(py, "simple.py", "work", env={"LD_PRELOAD": LIB + ":" + copy,
+                                             "MEMLINE_SUMMARY": "1"})
+    assert r.returncode == 0 and mask_pid(r.out) == mask_pid(simple_expected(py).out), r
+    summaries = [l for l in r.err.splitlines() if l.startswith("memline: pid ")]
+    assert len(summaries) == 1, r.err
+    (rep,) = parse_reports(r.err.replace(summaries[0] + "\n", ""), PREFIX)
+    check_simple_report(rep)
+
+
+@per_interpreter
 def test_source_reader_compiled_at_the_first_report(py):
     # not at start-up; and with the builtins of start-up
     r = memline(py, "lazy_reader.py", "work", env=P3)
