@@ -76,6 +76,15 @@ def test_launcher_bad_usage(argv, message):
     assert r.stderr.splitlines() == [message, "try 'memline --help'"], r.stderr
 
 
+def test_launcher_command_not_found():
+    # was the shell's "line 70: ...: No such file or directory"
+    for cmd in ("/nonexistent/prog", "no-such-command-here"):
+        r = subprocess.run([MEMLINE, "-f", "main", "--", cmd], capture_output=True, text=True,
+                           timeout=30, env=clean_env())
+        assert r.returncode == 127 and r.stdout == "", r
+        assert r.stderr == "memline: no such command: %s\n" % cmd, r.stderr
+
+
 def test_launcher_appends_to_ld_preload(lib):
     other = glob.glob("/lib/x86_64-linux-gnu/libm.so.6") or glob.glob("/usr/lib/*/libm.so.6")
     assert other, "no libm.so.6 to preload first"
