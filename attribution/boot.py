@@ -3,7 +3,6 @@
 # before site is imported: keep imports few and cheap.
 import _thread
 import _warnings
-import gc
 import posix
 import sys
 
@@ -133,7 +132,7 @@ def _qualname(code, globs):
         return q
     # Before 3.11 a code object has no qualname: the function object made
     # from it has (asked only when the last part of a selector matched).
-    for f in gc.get_referrers(code):
+    for f in _import('gc').get_referrers(code):
         if getattr(f, '__code__', None) is code:
             return f.__qualname__
     return code.co_name
