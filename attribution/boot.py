@@ -180,7 +180,7 @@ def source(code):
     """(filename, first line number, [line texts]) of what a report shows:
     attribution/reader.py, compiled here at the first report (the lines a
     process never reports cost it no start-up), then called."""
-    _exec(_compile(_READER, '<memline reader>', 'exec', 0, True), _OWN)
+    _exec(_compile(_READER, '<memline>', 'exec', 0, True), _OWN)
     return _OWN['source'](code)
 
 

@@ -44,8 +44,9 @@ enum {
 	X(PyObject *, PyImport_AddModule, (const char *), 1)                    \
 	X(PyObject *, PySys_GetObject, (const char *), 1)                       \
 	X(PyObject *, PyModule_GetDict, (PyObject *), 1)                        \
-	X(PyObject *, PyRun_StringFlags,                                        \
-	  (const char *, int, PyObject *, PyObject *, void *), 1)               \
+	X(PyObject *, Py_CompileStringExFlags,                                  \
+	  (const char *, const char *, int, void *, int), 1)                    \
+	X(PyObject *, PyEval_EvalCode, (PyObject *, PyObject *, PyObject *), 1) \
 	X(PyObject *, PyCFunction_NewEx, (struct attr_py_method *, PyObject *,  \
 					  PyObject *), 1)                       \
 	X(int, PyDict_SetItemString, (PyObject *, const char *, PyObject *), 1) \

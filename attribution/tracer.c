@@ -2529,7 +2529,7 @@ static bool run_boot(void)
 {
 	size_t len = (size_t)(_binary_attribution_boot_py_end - _binary_attribution_boot_py_start);
 	char *src = malloc(len + 1);
-	PyObject *module, *r;
+	PyObject *module, *r, *code;
 
 	if (!src)
 		return false;
@@ -2561,8 +2561,21 @@ static bool run_boot(void)
 		return false;
 	}
 	P.Py_DecRef(r);
-	r = P.PyRun_StringFlags(src, ATTR_PY_FILE_INPUT, boot, boot, NULL);
+	/* named so in tracebacks and in the logging sink's records; the
+	 * builtins set as PyRun_String would (3.8-3.10 would not find them) */
+	if (!P.PyDict_GetItemString(boot, "__builtins__")) {
+		PyObject *builtins = P.PyImport_AddModule("builtins");
+
+		if (!builtins || P.PyDict_SetItemString(boot, "__builtins__", builtins) < 0) {
+			free(src);
+			return false;
+		}
+	}
+	code = P.Py_CompileStringExFlags(src, "<memline>", ATTR_PY_FILE_INPUT, NULL, -1);
 	free(src);
+	r = code ? P.PyEval_EvalCode(code, boot, boot) : NULL;
+	if (code)
+		P.Py_DecRef(code);
 	if (!r)
 		return false;
 	P.Py_DecRef(r);

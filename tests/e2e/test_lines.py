@@ -1064,6 +1064,13 @@ def test_two_copies_preloaded(py, tmp_path):
 
 
 @per_interpreter
+def test_logging_records_say_they_are_memlines(py):
+    # they said <string>, the name of any exec'd code
+    r = memline(py, "record_attrs.py", "f", env={"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0 and r.out == "10\n<memline> <memline> INFO memory_profiler_logs\n", r
+
+
+@per_interpreter
 def test_source_reader_compiled_at_the_first_report(py):
     # not at start-up; and with the builtins of start-up
     r = memline(py, "lazy_reader.py", "work", env=P3)
