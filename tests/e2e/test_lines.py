@@ -1067,7 +1067,7 @@ def test_two_copies_preloaded(py, tmp_path):
 def test_logging_records_say_they_are_memlines(py):
     # they said <string>, the name of any exec'd code
     r = memline(py, "record_attrs.py", "f", env={"MEMLINE_OUTPUT": "logging"})
-    assert r.returncode == 0 and r.out == "10\n<memline> <memline> INFO memory_profiler_logs\n", r
+    assert r.returncode == 0 and r.out == "<memline> <memline> INFO memory_profiler_logs\n10\n", r
 
 
 @per_interpreter
