@@ -471,6 +471,11 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs)
 	/* after the exit reports CPython tears modules down, boot.py's too:
 	 * what runs from then on is not asked about (and not selected) */
 	r = finalizing ? NULL : boot_call("match", "OO", code, globs ? globs : P.none);
+	if (!r && !finalizing) {	/* no answer (out of memory): ask again next call */
+		free(ci);
+		P.PyErr_Clear();
+		return NULL;
+	}
 	ci->selected = r && P.PyObject_IsTrue(r) == 1;
 	if (r)
 		P.Py_DecRef(r);
@@ -2113,9 +2118,14 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 	(void)n;
 	enter(&e);
 	ci = code_cached(code);
-	if (!ci)	/* the running frame's globals: no frame object made */
+	if (!ci) {	/* the running frame's globals: no frame object made */
 		ci = code_lookup(code, P.PyEval_GetGlobals());
-	if (!ci || !ci->selected) {
+		if (!ci) {	/* no answer: ask again at the next call */
+			leave(&e);
+			return mon_result(none());
+		}
+	}
+	if (!ci->selected) {
 		leave(&e);
 		P.Py_IncRef(disable);
 		return mon_result(disable);
