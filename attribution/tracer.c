@@ -850,7 +850,9 @@ static PyObject *py_greenlet_switch(PyObject *self, PyObject *args)
 
 	(void)self;
 	P.PyErr_Clear();	/* (a malformed call, not greenlet's) */
-	if (origin && target && (attr_me.top || parked)) {
+	if (finalizing) {
+		/* the exit reports are made: greenlets killed at shutdown */
+	} else if (origin && target && (attr_me.top || parked)) {
 		enter(&e);
 		greenlet_switched(origin, target);
 		leave(&e);
@@ -2407,6 +2409,10 @@ static PyObject *py_forked(PyObject *self, PyObject *args)
 		next = v->next_all;
 		for (mine = attr_me.top; mine && mine != v; mine = mine->below)
 			;
+		/* this thread's greenlets' parked ones are this thread's too */
+		for (struct attr_inv *p = parked; p && !mine; p = p->next_parked)
+			for (mine = p; mine && mine != v; mine = mine->below)
+				;
 		if (!v->suspended && !mine && v->hot.rows)
 			drop(v, false);
 	}
