@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/format.h"
 #include "output/sink.h"
 
 static const char *env(const char *name)
@@ -12,12 +13,18 @@ static const char *env(const char *name)
 	return v && *v ? v : NULL;
 }
 
-bool attr_config_format_ok(const char *fmt)
-{
-	static const char *const fields[] = {
-		"%(name)s", "%(message)s", "%(levelname)s", "%(process)d", "%(asctime)s",
-	};
+static const char *const fields[] = {
+	"%(name)s", "%(message)s", "%(levelname)s", "%(process)d", "%(asctime)s",
+};
 
+const char *attr_config_format_problem(const char *fmt, char *buf, size_t cap)
+{
+	bool message = false;
+
+	if (!*fmt)
+		return "is empty";
+	if (!out_utf8_ok(fmt, strlen(fmt)))
+		return "is not valid UTF-8";
 	for (const char *p = fmt; *p; p++) {
 		bool known = false;
 
@@ -27,19 +34,39 @@ bool attr_config_format_ok(const char *fmt)
 			p++;
 			continue;
 		}
+		if (p[1] != '(')
+			return "has a % that starts no field (write %% for a percent sign)";
 		for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
 			size_t n = strlen(fields[i]);
 
 			if (!strncmp(p, fields[i], n)) {
+				message |= i == 1;
 				p += n - 1;
 				known = true;
 				break;
 			}
 		}
-		if (!known)
-			return false;
+		if (!known) {
+			const char *end = strchr(p, ')');
+
+			if (!end)
+				return "has a %( with no )";
+			out_format(buf, cap, "has %.*s, which is not one of %%(name)s %%(message)s "
+				   "%%(levelname)s %%(process)d %%(asctime)s",
+				   (int)(end - p + (end[1] ? 2 : 1)), p);
+			return buf;
+		}
 	}
-	return true;
+	if (!message)
+		return "has no %(message)s, so its lines would not show the report";
+	return NULL;
+}
+
+bool attr_config_format_ok(const char *fmt)
+{
+	char buf[256];
+
+	return !attr_config_format_problem(fmt, buf, sizeof(buf));
 }
 
 static bool flag(const char *name, bool *out)
@@ -61,7 +88,8 @@ static bool flag(const char *name, bool *out)
 
 void attr_config_load(struct attr_config *c)
 {
-	const char *v;
+	const char *v, *problem;
+	char buf[256];
 
 	c->functions = env("MEMLINE_FUNCTIONS");
 	if (c->functions && strspn(c->functions, ", \t") == strlen(c->functions)) {
@@ -86,17 +114,20 @@ void attr_config_load(struct attr_config *c)
 			   "using stderr", v);
 
 	c->logger = env("MEMLINE_LOGGER");
+	if (c->logger && !out_utf8_ok(c->logger, strlen(c->logger))) {
+		out_notice("MEMLINE_LOGGER=%s is not valid UTF-8; using memory_profiler_logs",
+			   c->logger);
+		c->logger = NULL;
+	}
 	if (!c->logger)
 		c->logger = "memory_profiler_logs";
 
 	c->format = getenv("MEMLINE_FORMAT");
-	if (!c->format)
+	if (!c->format) {
 		c->format = "%(name)s: %(message)s";
-	else if (!*c->format || !attr_config_format_ok(c->format)) {
-		out_notice("MEMLINE_FORMAT=%s is empty or has a field other than %%(name)s "
-			   "%%(message)s %%(levelname)s %%(process)d %%(asctime)s; "
-			   "using %%(name)s: %%(message)s",
-			   c->format);
+	} else if ((problem = attr_config_format_problem(c->format, buf, sizeof(buf)))) {
+		out_notice("MEMLINE_FORMAT=%s %s; using %%(name)s: %%(message)s", c->format,
+			   problem);
 		c->format = "%(name)s: %(message)s";
 	}
 
@@ -105,10 +136,10 @@ void attr_config_load(struct attr_config *c)
 	c->precision = 1;
 	v = env("MEMLINE_PRECISION");
 	if (v) {
-		char *end;
-		long p = strtol(v, &end, 10);
+		/* digits only: strtol would take " 3" and "+3" too */
+		long p = strspn(v, "0123456789") == strlen(v) ? strtol(v, NULL, 10) : -1;
 
-		if (*end || end == v || p < 0 || p > 9)
+		if (p < 0 || p > 9)
 			out_notice("MEMLINE_PRECISION=%s is not a whole number from 0 to 9; using 1", v);
 		else
 			c->precision = (int)p;

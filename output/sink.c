@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "output/format.h"
@@ -45,13 +46,14 @@ const struct out_sink out_stderr = { stderr_write, NULL };
 
 void out_notice(const char *fmt, ...)
 {
-	char line[OUT_LINE_MAX];
+	char raw[OUT_LINE_MAX], line[OUT_LINE_MAX];
 	size_t n = out_format(line, sizeof(line), "memline: ");
 	va_list ap;
 
 	va_start(ap, fmt);
-	n += out_vformat(line + n, sizeof(line) - n - 1, fmt, ap);
+	out_vformat(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	n += out_escape(line + n, sizeof(line) - n - 1, raw, strlen(raw));
 	line[n++] = '\n';
 	out_stderr.write(out_stderr.ctx, line, n);
 }

@@ -26,7 +26,11 @@ extern const struct out_sink out_stderr;
  */
 void out_keep_stderr(void);
 
-/* Writes one message ending in '\n' to stderr, prefixed "memline: ". */
+/*
+ * Writes one message ending in '\n' to stderr, prefixed "memline: ".
+ * Control characters and bytes that are not UTF-8 (from a variable's
+ * value) are escaped, so a notice is always one line.
+ */
 void out_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Writes text to fd, whole. */
