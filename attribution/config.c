@@ -1,7 +1,9 @@
 #include "attribution/config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "output/format.h"
 #include "output/sink.h"
@@ -69,6 +71,41 @@ bool attr_config_format_ok(const char *fmt)
 	return !attr_config_format_problem(fmt, buf, sizeof(buf));
 }
 
+/*
+ * A relative file: path made absolute against the directory memline
+ * started in (a '%' in that directory doubled, so it stays itself), so
+ * that the program's chdir() does not move the reports.  NULL after a
+ * notice if the directory cannot be had.
+ */
+static const char *absolute(const char *path)
+{
+	char *cwd, *abs;
+	size_t n = 0;
+
+	if (path[0] == '/')
+		return path;
+	cwd = getcwd(NULL, 0);
+	if (!cwd) {
+		out_notice("MEMLINE_OUTPUT=file:%s is relative, and the current directory "
+			   "cannot be found (%s); reports go to stderr", path, strerror(errno));
+		return NULL;
+	}
+	abs = malloc(2 * strlen(cwd) + strlen(path) + 2);
+	if (abs) {
+		for (const char *p = cwd; *p; p++) {
+			abs[n++] = *p;
+			if (*p == '%')
+				abs[n++] = '%';
+		}
+		abs[n++] = '/';
+		strcpy(abs + n, path);
+	} else {
+		out_notice("MEMLINE_OUTPUT=file:%s: out of memory; reports go to stderr", path);
+	}
+	free(cwd);
+	return abs;
+}
+
 static bool flag(const char *name, bool *out)
 {
 	const char *v = env(name);
@@ -98,20 +135,23 @@ void attr_config_load(struct attr_config *c)
 	}
 
 	c->output = ATTR_OUT_STDERR;
-	c->path = NULL;
+	c->path = c->path_given = NULL;
 	v = env("MEMLINE_OUTPUT");
-	if (!v || !strcmp(v, "stderr"))
+	if (!v || !strcmp(v, "stderr")) {
 		c->output = ATTR_OUT_STDERR;
-	else if (!strcmp(v, "stdout"))
+	} else if (!strcmp(v, "stdout")) {
 		c->output = ATTR_OUT_STDOUT;
-	else if (!strcmp(v, "logging"))
+	} else if (!strcmp(v, "logging")) {
 		c->output = ATTR_OUT_LOGGING;
-	else if (!strncmp(v, "file:", 5) && v[5]) {
-		c->output = ATTR_OUT_FILE;
-		c->path = v + 5;
-	} else
+	} else if (!strncmp(v, "file:", 5) && v[5]) {
+		c->path_given = v + 5;
+		c->path = absolute(v + 5);
+		if (c->path)
+			c->output = ATTR_OUT_FILE;
+	} else {
 		out_notice("MEMLINE_OUTPUT=%s is not stderr, stdout, logging or file:PATH; "
 			   "using stderr", v);
+	}
 
 	c->logger = env("MEMLINE_LOGGER");
 	if (c->logger && !out_utf8_ok(c->logger, strlen(c->logger))) {

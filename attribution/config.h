@@ -14,7 +14,9 @@ enum attr_async { ATTR_ASYNC_OWN, ATTR_ASYNC_THREAD };
 struct attr_config {
 	const char *functions;		/* NULL: no line reports */
 	enum attr_output output;
-	const char *path;		/* for ATTR_OUT_FILE, with %p unexpanded */
+	const char *path;		/* for ATTR_OUT_FILE: absolute, resolved at
+					   start-up, with %p (and %%) unexpanded */
+	const char *path_given;		/* the same as the user wrote it */
 	const char *logger;
 	const char *format;
 	bool increments_only;

@@ -36,4 +36,14 @@ void out_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes text to fd, whole. */
 void out_write_fd(int fd, const char *text, size_t len);
 
+/*
+ * Opens the report file for MEMLINE_OUTPUT=file:given, where path is the
+ * absolute template (%p: the pid, %%: a %).  Returns a close-on-exec
+ * descriptor above 2 that the caller closes, or -1 after one notice.
+ * Nothing blocks: a FIFO without a reader is refused; one with a reader is
+ * kept open for the process's life (the caller gets a copy), so the reader
+ * sees no end of file between reports.
+ */
+int out_file_open(const char *given, const char *path);
+
 #endif

@@ -55,7 +55,112 @@ def check_work_reports(text, prefix=PREFIX, count=2):
     return reps
 
 
+# ---- file: on a FIFO ----
+
+@per_interpreter
+def test_sink_fifo_with_reader_gets_every_report(py, tmp_path):
+    fifo = tmp_path / "reports"
+    os.mkfifo(fifo)
+    got = []
+
+    def reader():
+        with open(fifo, "rb") as f:
+            got.append(f.read())
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:%s" % fifo})
+    t.join(30)
+    assert r.returncode == 0 and r.err == "", r
+    assert r.out == "first 3000000\nsecond 3000000\n"
+    # one stream for the process's life: the reader saw both reports, then EOF
+    assert not t.is_alive() and len(got) == 1
+    check_work_reports(got[0].decode())
+
+
+@per_interpreter
+def test_sink_fifo_without_reader_goes_to_stderr(py, tmp_path):
+    fifo = tmp_path / "reports"
+    os.mkfifo(fifo)
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:%s" % fifo})
+    assert r.returncode == 0, r
+    assert r.out == "first 3000000\nsecond 3000000\n"
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=file:%s: %s is a FIFO with no reader; "
+        "reports go to stderr" % (fifo, fifo)]
+    check_work_reports("\n".join(l for l in r.err.split("\n")
+                                 if not l.startswith("memline: ")))
+
+
+# ---- relative paths ----
+
+@per_interpreter
+def test_sink_relative_file_stays_where_it_started(py, tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:reports-%p.log"},
+                args=[str(sub)], cwd=tmp_path)
+    assert r.returncode == 0 and r.err == "", r
+    assert os.listdir(sub) == []
+    (name,) = [n for n in os.listdir(tmp_path) if n != "sub"]
+    assert name == "reports-%d.log" % int(name[8:-4]), name
+    check_work_reports((tmp_path / name).read_text())
+
+
+# ---- a path longer than PATH_MAX ----
+
+@per_interpreter
+def test_sink_too_long_path_is_named_not_cut(py, tmp_path):
+    # directories that exist, so that a path cut at 4,072 bytes (as before)
+    # would open a file in one of them
+    fd = os.open(tmp_path, os.O_RDONLY)
+    part = "d" * 200
+    depth = 0
+    while len(str(tmp_path)) + depth * 201 < 4300:
+        os.mkdir(part, dir_fd=fd)
+        nfd = os.open(part, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = nfd
+        depth += 1
+    os.close(fd)
+    path = str(tmp_path) + ("/" + part) * depth + "/x.log"
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:" + path})
+    assert r.returncode == 0, r
+    shown = "%s...%s (%d bytes)" % (path[:80], path[-60:], len(path))
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=file:%s: cannot open %s (File name too long); "
+        "reports go to stderr" % (shown, shown)]
+    check_work_reports("\n".join(l for l in r.err.split("\n")
+                                 if not l.startswith("memline: ")))
+    made = [os.path.join(d, f) for d, _, files in os.walk(tmp_path) for f in files]
+    assert made == []
+
+
 # ---- messages ----
+
+@per_interpreter
+def test_sink_symlink_is_named_as_one(py, tmp_path):
+    link = tmp_path / "link.log"
+    link.symlink_to(tmp_path / "target.log")
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:%s" % link})
+    assert r.returncode == 0, r
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=file:%s: %s is a symbolic link, which memline does not "
+        "follow; reports go to stderr" % (link, link)]
+    assert sorted(os.listdir(tmp_path)) == ["link.log"]
+    check_work_reports("\n".join(l for l in r.err.split("\n")
+                                 if not l.startswith("memline: ")))
+
+
+@per_interpreter
+def test_sink_dev_stdout_suggests_stdout(py):
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:/dev/stdout"})
+    assert r.returncode == 0, r
+    assert r.out == "first 3000000\nsecond 3000000\n"
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=file:/dev/stdout: /dev/stdout is a symbolic link, which "
+        "memline does not follow (use MEMLINE_OUTPUT=stdout); reports go to stderr"]
+
 
 CONTROL = [
     ("MEMLINE_OUTPUT", "std\nout",
@@ -115,3 +220,14 @@ def test_sink_strict_setting(py, var, value, notice):
     reps = check_work_reports("\n".join(l for l in r.err.split("\n")
                                         if not l.startswith("memline: ")))
     assert all(rep.precision == 1 for rep in reps)
+
+
+@per_interpreter
+def test_sink_double_percent_in_path_is_one(py, tmp_path):
+    r = memline(py, "sink_work.py",
+                env={"MEMLINE_OUTPUT": "file:%s/ml-100%%%%-%%p.log" % tmp_path})
+    assert r.returncode == 0 and r.err == "", r
+    (name,) = os.listdir(tmp_path)
+    assert name.startswith("ml-100%-") and name[len("ml-100%-"):-4].isdigit(), name
+    check_work_reports((tmp_path / name).read_text())
+
