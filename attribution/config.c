@@ -141,6 +141,11 @@ void attr_config_load(struct attr_config *c)
 		c->output = ATTR_OUT_STDERR;
 	} else if (!strcmp(v, "stdout")) {
 		c->output = ATTR_OUT_STDOUT;
+		if (!out_std_open(1)) {
+			out_notice("MEMLINE_OUTPUT=stdout: standard output was closed when the "
+				   "program started; reports go to stderr");
+			c->output = ATTR_OUT_STDERR;
+		}
 	} else if (!strcmp(v, "logging")) {
 		c->output = ATTR_OUT_LOGGING;
 	} else if (!strncmp(v, "file:", 5) && v[5]) {

@@ -2,38 +2,148 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "output/format.h"
 
+static bool std_closed[3];	/* at load: never write these numbers */
+static int stderr_fd = 2;
+
+/* Before the preload's constructor, which may already have things to say. */
+__attribute__((constructor(101))) static void check_std_fds(void)
+{
+	for (int fd = 1; fd <= 2; fd++)
+		std_closed[fd] = fcntl(fd, F_GETFD) < 0 && errno == EBADF;
+	if (std_closed[2])
+		stderr_fd = -1;
+}
+
+bool out_std_open(int fd)
+{
+	return fd >= 0 && (fd > 2 || !std_closed[fd]);
+}
+
+/* What the last out_file_open() returned, to name it when a write fails. */
+static int file_fd = -1;
+static const char *file_given;
+
+static const char *sink_name(int fd)
+{
+	if (fd == 1)
+		return "stdout";
+	if (fd == 2 || fd == stderr_fd)
+		return "stderr";
+	if (fd == file_fd && file_given)
+		return file_given;
+	return NULL;
+}
+
+/* Once per process: the first failed write says what failed. */
+static void write_failed(int fd, int err, bool timed_out)
+{
+	static pid_t told;
+	const char *name = sink_name(fd);
+	pid_t pid = getpid();
+
+	if (told == pid || fd == stderr_fd || fd == 2)
+		return;	/* a notice on a failing stderr would fail too */
+	told = pid;
+	if (!name)
+		return;
+	out_notice("MEMLINE_OUTPUT=%s%s: cannot write a report (%s%s); "
+		   "reports that cannot be written are lost",
+		   name == file_given ? "file:" : "", name, strerror(err),
+		   timed_out ? " for 5 seconds" : "");
+}
+
+/*
+ * Waits until a full non-blocking fd takes more: 5 seconds at most, and
+ * after one such wait ran out, never again in this process.
+ */
+static bool wait_writable(int fd, const struct timespec *deadline)
+{
+	static pid_t stalled;
+	struct pollfd p = { fd, POLLOUT, 0 };
+	struct timespec now;
+	long ms;
+	int r;
+
+	if (stalled == getpid())
+		return false;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (deadline->tv_sec - now.tv_sec) * 1000 +
+		     (deadline->tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			break;
+		r = poll(&p, 1, (int)ms);
+		if (r > 0)
+			return true;	/* writable, or an error write() will tell */
+		if (r < 0 && errno != EINTR)
+			break;
+	}
+	stalled = getpid();
+	return false;
+}
+
 void out_write_fd(int fd, const char *text, size_t len)
 {
 	int saved = errno;
+	sigset_t pipe_set, old, pending;
+	struct timespec deadline = { 0, 0 }, zero = { 0, 0 };
+	bool was_pending, blocked;
 
+	if (!out_std_open(fd))
+		return;
+	/* SIGPIPE from our write is ours: hold it off, and take it back */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	blocked = pthread_sigmask(SIG_BLOCK, &pipe_set, &old) == 0;
+	was_pending = blocked && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
 	while (len > 0) {
 		ssize_t n = write(fd, text, len);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			int err = errno;
+
+			if (err == EINTR)
 				continue;
+			if (err == EAGAIN || err == EWOULDBLOCK) {
+				if (!deadline.tv_sec) {
+					clock_gettime(CLOCK_MONOTONIC, &deadline);
+					deadline.tv_sec += 5;
+				}
+				if (wait_writable(fd, &deadline))
+					continue;
+			}
+			write_failed(fd, err, err == EAGAIN || err == EWOULDBLOCK);
 			break;
 		}
 		text += n;
 		len -= (size_t)n;
 	}
+	if (blocked) {
+		if (!was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+			sigtimedwait(&pipe_set, NULL, &zero);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	errno = saved;
 }
 
-static int stderr_fd = 2;
-
 void out_keep_stderr(void)
 {
-	int fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
+	int fd;
 
+	if (std_closed[2])
+		return;
+	fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
 	if (fd >= 0)
 		stderr_fd = fd;
 }
@@ -193,5 +303,9 @@ int out_file_open(const char *given, const char *tmpl)
 	}
 out_free_path:
 	free(path);
+	if (fd >= 0) {
+		file_fd = fd;
+		file_given = given;
+	}
 	return fd;
 }

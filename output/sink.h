@@ -7,6 +7,7 @@
 #ifndef OUT_SINK_H
 #define OUT_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct out_sink {
@@ -33,7 +34,18 @@ void out_keep_stderr(void);
  */
 void out_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Writes text to fd, whole. */
+/*
+ * Was fd 1 or 2 open when the library was loaded?  One that was closed is
+ * never written: a file the program opens later may have taken its number.
+ */
+bool out_std_open(int fd);
+
+/*
+ * Writes text to fd, whole.  A full non-blocking descriptor is waited for
+ * (at most 5 s, once per process); SIGPIPE is held off while memline
+ * writes, so a reader that went away costs the program nothing.  A failed
+ * write is named once per process on stderr.
+ */
 void out_write_fd(int fd, const char *text, size_t len);
 
 /*

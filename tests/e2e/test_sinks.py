@@ -92,6 +92,34 @@ def test_sink_fifo_without_reader_goes_to_stderr(py, tmp_path):
                                  if not l.startswith("memline: ")))
 
 
+# ---- standard streams closed at start-up ----
+
+@per_interpreter
+def test_sink_stdout_closed_at_start_is_never_written(py, tmp_path):
+    data = tmp_path / "data.txt"
+    r = shell(py, "sink_closed_fd.py", ">&-", env={"MEMLINE_OUTPUT": "stdout"},
+              args=[str(data)])
+    assert r.returncode == 0 and r.out == "", r
+    assert data.read_text() == "DATA\nMORE\n"
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=stdout: standard output was closed when the program "
+        "started; reports go to stderr"]
+    (rep,) = parse_reports("\n".join(l for l in r.err.split("\n")
+                                     if not l.startswith("memline: ")), PREFIX)
+    assert rep.filename == prog("sink_closed_fd.py")
+
+
+@per_interpreter
+def test_sink_stderr_closed_at_start_is_never_written(py, tmp_path):
+    data = tmp_path / "data.txt"
+    # the report (stderr sink) and the notice at exit about 'nosuch' have
+    # nowhere to go: the file that took fd 2 stays the program's
+    r = shell(py, "sink_closed_fd.py", "2>&-", functions="work,nosuch",
+              env={"MEMLINE_SUMMARY": "1"}, args=[str(data)])
+    assert r.returncode == 0 and r.out == "" and r.err == "", r
+    assert data.read_text() == "DATA\nMORE\n"
+
+
 # ---- relative paths ----
 
 @per_interpreter
@@ -134,6 +162,46 @@ def test_sink_too_long_path_is_named_not_cut(py, tmp_path):
                                  if not l.startswith("memline: ")))
     made = [os.path.join(d, f) for d, _, files in os.walk(tmp_path) for f in files]
     assert made == []
+
+
+# ---- writing: SIGPIPE, EAGAIN, other errors ----
+
+@per_interpreter
+def test_sink_stdout_to_a_gone_reader_keeps_the_exit_status(py):
+    r = shell(py, "sink_sigpipe.py", "| head -1; exit ${PIPESTATUS[0]}",
+              env={"MEMLINE_OUTPUT": "stdout"})
+    assert r.returncode == 3, r
+    assert r.out == "first line\n"
+    assert r.err == (
+        "memline: MEMLINE_OUTPUT=stdout: cannot write a report (Broken pipe); "
+        "reports that cannot be written are lost\n"
+        "program finished normally\n"), r
+
+
+@per_interpreter
+def test_sink_nonblocking_stdout_gets_the_whole_report(py):
+    env = preload_env(env={"MEMLINE_OUTPUT": "stdout"})
+    p = subprocess.Popen([py, prog("sink_nonblock.py")], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    threading.Event().wait(1.0)         # a slow reader: the pipe fills first
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, (out, err)
+    assert err == b"done\n"
+    (rep,) = parse_reports(out.decode(), PREFIX)
+    assert rep.filename == prog("sink_nonblock.py")
+    assert sorted(rep.rows) == list(range(9, 23))
+    assert rep.rows[22][2:] == (1, "    return n")
+    assert strip_reports(out.decode(), PREFIX).strip("\n") == ""
+
+
+@per_interpreter
+def test_sink_write_error_is_named_once(py):
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:/dev/full"})
+    assert r.returncode == 0, r
+    assert r.out == "first 3000000\nsecond 3000000\n"
+    assert r.err == (
+        "memline: MEMLINE_OUTPUT=file:/dev/full: cannot write a report (No space left on "
+        "device); reports that cannot be written are lost\n"), r
 
 
 # ---- messages ----
