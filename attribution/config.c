@@ -1,8 +1,11 @@
 #include "attribution/config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "output/format.h"
 #include "output/sink.h"
 
 static const char *env(const char *name)
@@ -12,12 +15,18 @@ static const char *env(const char *name)
 	return v && *v ? v : NULL;
 }
 
-bool attr_config_format_ok(const char *fmt)
-{
-	static const char *const fields[] = {
-		"%(name)s", "%(message)s", "%(levelname)s", "%(process)d", "%(asctime)s",
-	};
+static const char *const fields[] = {
+	"%(name)s", "%(message)s", "%(levelname)s", "%(process)d", "%(asctime)s",
+};
 
+const char *attr_config_format_problem(const char *fmt, char *buf, size_t cap)
+{
+	bool message = false;
+
+	if (!*fmt)
+		return "is empty";
+	if (!out_utf8_ok(fmt, strlen(fmt)))
+		return "is not valid UTF-8";
 	for (const char *p = fmt; *p; p++) {
 		bool known = false;
 
@@ -27,19 +36,74 @@ bool attr_config_format_ok(const char *fmt)
 			p++;
 			continue;
 		}
+		if (p[1] != '(')
+			return "has a % that starts no field (write %% for a percent sign)";
 		for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
 			size_t n = strlen(fields[i]);
 
 			if (!strncmp(p, fields[i], n)) {
+				message |= i == 1;
 				p += n - 1;
 				known = true;
 				break;
 			}
 		}
-		if (!known)
-			return false;
+		if (!known) {
+			const char *end = strchr(p, ')');
+
+			if (!end)
+				return "has a %( with no )";
+			out_format(buf, cap, "has %.*s, which is not one of %%(name)s %%(message)s "
+				   "%%(levelname)s %%(process)d %%(asctime)s",
+				   (int)(end - p + (end[1] ? 2 : 1)), p);
+			return buf;
+		}
 	}
-	return true;
+	if (!message)
+		return "has no %(message)s, so its lines would not show the report";
+	return NULL;
+}
+
+bool attr_config_format_ok(const char *fmt)
+{
+	char buf[256];
+
+	return !attr_config_format_problem(fmt, buf, sizeof(buf));
+}
+
+/*
+ * A relative file: path made absolute against the directory memline
+ * started in (a '%' in that directory doubled, so it stays itself), so
+ * that the program's chdir() does not move the reports.  NULL after a
+ * notice if the directory cannot be had.
+ */
+static const char *absolute(const char *path)
+{
+	char *cwd, *abs;
+	size_t n = 0;
+
+	if (path[0] == '/')
+		return path;
+	cwd = getcwd(NULL, 0);
+	if (!cwd) {
+		out_notice("MEMLINE_OUTPUT=file:%s is relative, and the current directory "
+			   "cannot be found (%s); reports go to stderr", path, strerror(errno));
+		return NULL;
+	}
+	abs = malloc(2 * strlen(cwd) + strlen(path) + 2);
+	if (abs) {
+		for (const char *p = cwd; *p; p++) {
+			abs[n++] = *p;
+			if (*p == '%')
+				abs[n++] = '%';
+		}
+		abs[n++] = '/';
+		strcpy(abs + n, path);
+	} else {
+		out_notice("MEMLINE_OUTPUT=file:%s: out of memory; reports go to stderr", path);
+	}
+	free(cwd);
+	return abs;
 }
 
 static bool flag(const char *name, bool *out)
@@ -61,7 +125,8 @@ static bool flag(const char *name, bool *out)
 
 void attr_config_load(struct attr_config *c)
 {
-	const char *v;
+	const char *v, *problem;
+	char buf[256];
 
 	c->functions = env("MEMLINE_FUNCTIONS");
 	if (c->functions && strspn(c->functions, ", \t") == strlen(c->functions)) {
@@ -70,33 +135,44 @@ void attr_config_load(struct attr_config *c)
 	}
 
 	c->output = ATTR_OUT_STDERR;
-	c->path = NULL;
+	c->path = c->path_given = NULL;
 	v = env("MEMLINE_OUTPUT");
-	if (!v || !strcmp(v, "stderr"))
+	if (!v || !strcmp(v, "stderr")) {
 		c->output = ATTR_OUT_STDERR;
-	else if (!strcmp(v, "stdout"))
+	} else if (!strcmp(v, "stdout")) {
 		c->output = ATTR_OUT_STDOUT;
-	else if (!strcmp(v, "logging"))
+		if (!out_std_open(1)) {
+			out_notice("MEMLINE_OUTPUT=stdout: standard output was closed when the "
+				   "program started; reports go to stderr");
+			c->output = ATTR_OUT_STDERR;
+		}
+	} else if (!strcmp(v, "logging")) {
 		c->output = ATTR_OUT_LOGGING;
-	else if (!strncmp(v, "file:", 5) && v[5]) {
-		c->output = ATTR_OUT_FILE;
-		c->path = v + 5;
-	} else
+	} else if (!strncmp(v, "file:", 5) && v[5]) {
+		c->path_given = v + 5;
+		c->path = absolute(v + 5);
+		if (c->path)
+			c->output = ATTR_OUT_FILE;
+	} else {
 		out_notice("MEMLINE_OUTPUT=%s is not stderr, stdout, logging or file:PATH; "
 			   "using stderr", v);
+	}
 
 	c->logger = env("MEMLINE_LOGGER");
+	if (c->logger && !out_utf8_ok(c->logger, strlen(c->logger))) {
+		out_notice("MEMLINE_LOGGER=%s is not valid UTF-8; using memory_profiler_logs",
+			   c->logger);
+		c->logger = NULL;
+	}
 	if (!c->logger)
 		c->logger = "memory_profiler_logs";
 
 	c->format = getenv("MEMLINE_FORMAT");
-	if (!c->format)
+	if (!c->format) {
 		c->format = "%(name)s: %(message)s";
-	else if (!*c->format || !attr_config_format_ok(c->format)) {
-		out_notice("MEMLINE_FORMAT=%s is empty or has a field other than %%(name)s "
-			   "%%(message)s %%(levelname)s %%(process)d %%(asctime)s; "
-			   "using %%(name)s: %%(message)s",
-			   c->format);
+	} else if ((problem = attr_config_format_problem(c->format, buf, sizeof(buf)))) {
+		out_notice("MEMLINE_FORMAT=%s %s; using %%(name)s: %%(message)s", c->format,
+			   problem);
 		c->format = "%(name)s: %(message)s";
 	}
 
@@ -105,10 +181,10 @@ void attr_config_load(struct attr_config *c)
 	c->precision = 1;
 	v = env("MEMLINE_PRECISION");
 	if (v) {
-		char *end;
-		long p = strtol(v, &end, 10);
+		/* digits only: strtol would take " 3" and "+3" too */
+		long p = strspn(v, "0123456789") == strlen(v) ? strtol(v, NULL, 10) : -1;
 
-		if (*end || end == v || p < 0 || p > 9)
+		if (p < 0 || p > 9)
 			out_notice("MEMLINE_PRECISION=%s is not a whole number from 0 to 9; using 1", v);
 		else
 			c->precision = (int)p;

@@ -6,6 +6,7 @@
 #define ATTR_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum attr_output { ATTR_OUT_STDERR, ATTR_OUT_STDOUT, ATTR_OUT_FILE, ATTR_OUT_LOGGING };
 enum attr_async { ATTR_ASYNC_OWN, ATTR_ASYNC_THREAD };
@@ -13,7 +14,9 @@ enum attr_async { ATTR_ASYNC_OWN, ATTR_ASYNC_THREAD };
 struct attr_config {
 	const char *functions;		/* NULL: no line reports */
 	enum attr_output output;
-	const char *path;		/* for ATTR_OUT_FILE, with %p unexpanded */
+	const char *path;		/* for ATTR_OUT_FILE: absolute, resolved at
+					   start-up, with %p (and %%) unexpanded */
+	const char *path_given;		/* the same as the user wrote it */
 	const char *logger;
 	const char *format;
 	bool increments_only;
@@ -26,5 +29,11 @@ void attr_config_load(struct attr_config *c);
 
 /* Is fmt a valid MEMLINE_FORMAT?  (Exposed for tests.) */
 bool attr_config_format_ok(const char *fmt);
+
+/*
+ * What is wrong with fmt as a MEMLINE_FORMAT, as the end of a sentence
+ * starting with the value, written into buf; NULL if nothing is.
+ */
+const char *attr_config_format_problem(const char *fmt, char *buf, size_t cap);
 
 #endif

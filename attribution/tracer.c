@@ -1225,34 +1225,19 @@ static void flush_python_stream(const char *name)
 }
 
 /*
- * Opens the report file (%p: this process's pid, so a child of fork gets
- * its own), or returns -1 after saying why, once.  It is opened for each
- * report and closed after it, so the host holds no descriptor of ours
- * between reports (a program listing its fds sees nothing extra).
+ * Opens the report file (output/sink.c: out_file_open), or returns -1 after
+ * saying why, once.  It is opened for each report and closed after it, so
+ * the host holds no descriptor of ours between reports (a program listing
+ * its fds sees nothing extra), except a FIFO's, which must stay open.
  */
 static int open_output(void)
 {
-	char path[4096];
-	size_t n = 0;
 	int fd;
 
 	if (out_file_failed)
 		return -1;
-	for (const char *p = cfg.path; *p && n < sizeof(path) - 24; p++) {
-		if (p[0] == '%' && p[1] == 'p') {
-			n += out_format(path + n, sizeof(path) - n, "%ld", (long)getpid());
-			p++;
-		} else {
-			path[n++] = *p;
-		}
-	}
-	path[n] = '\0';
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		out_file_failed = true;
-		out_notice("MEMLINE_OUTPUT=file:%s: cannot open %s (%s); reports go to stderr",
-			   cfg.path, path, strerror(errno));
-	}
+	fd = out_file_open(cfg.path_given, cfg.path);
+	out_file_failed = fd < 0;
 	return fd;
 }
 

@@ -192,3 +192,74 @@ const char *out_mib(char *buf, size_t cap, int64_t bytes, int decimals)
 			   scaled % scale);
 	return buf;
 }
+
+/* Length of the well-formed UTF-8 sequence at s[0..n), or 0. */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;	/* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f;	/* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90;	/* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f;	/* above U+10FFFF */
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+bool out_utf8_ok(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0, k; i < n; i += k) {
+		k = utf8_char(u + i, n - i);
+		if (!k || (k == 1 && !u[i]))
+			return false;
+	}
+	return true;
+}
+
+size_t out_escape(char *buf, size_t cap, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	struct out o = { buf, cap, 0 };
+
+	for (size_t i = 0, k; i < n; i += k) {
+		k = utf8_char(u + i, n - i);
+		if (k > 1 || (k == 1 && u[i] >= 0x20 && u[i] != 0x7f)) {
+			for (size_t j = 0; j < k; j++)
+				put(&o, (char)u[i + j]);
+			continue;
+		}
+		k = 1;
+		put(&o, '\\');
+		if (u[i] == '\n' || u[i] == '\r' || u[i] == '\t') {
+			put(&o, u[i] == '\n' ? 'n' : u[i] == '\r' ? 'r' : 't');
+		} else {
+			put(&o, 'x');
+			put(&o, "0123456789abcdef"[u[i] >> 4]);
+			put(&o, "0123456789abcdef"[u[i] & 15]);
+		}
+	}
+	if (cap)
+		buf[o.len < cap ? o.len : cap - 1] = '\0';
+	return o.len < cap ? o.len : (cap ? cap - 1 : 0);
+}

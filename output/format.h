@@ -8,6 +8,7 @@
 #define OUT_FORMAT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,5 +23,18 @@ size_t out_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
  * from zero, exactly (integer arithmetic), as "12.3".  decimals is 0..9.
  */
 const char *out_mib(char *buf, size_t cap, int64_t bytes, int decimals);
+
+/*
+ * Is s[0..n) well-formed UTF-8, as Python's strict decoder wants it (no
+ * overlong forms, no surrogates, nothing above U+10FFFF)?
+ */
+bool out_utf8_ok(const char *s, size_t n);
+
+/*
+ * Copies s[0..n) into buf for a one-line message: \n \r \t and other
+ * control bytes, and bytes that are not UTF-8, become \n \r \t or \xNN.
+ * NUL-terminated, truncated when full; returns the length written.
+ */
+size_t out_escape(char *buf, size_t cap, const char *s, size_t n);
 
 #endif

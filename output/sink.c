@@ -2,35 +2,148 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "output/format.h"
 
+static bool std_closed[3];	/* at load: never write these numbers */
+static int stderr_fd = 2;
+
+/* Before the preload's constructor, which may already have things to say. */
+__attribute__((constructor(101))) static void check_std_fds(void)
+{
+	for (int fd = 1; fd <= 2; fd++)
+		std_closed[fd] = fcntl(fd, F_GETFD) < 0 && errno == EBADF;
+	if (std_closed[2])
+		stderr_fd = -1;
+}
+
+bool out_std_open(int fd)
+{
+	return fd >= 0 && (fd > 2 || !std_closed[fd]);
+}
+
+/* What the last out_file_open() returned, to name it when a write fails. */
+static int file_fd = -1;
+static const char *file_given;
+
+static const char *sink_name(int fd)
+{
+	if (fd == 1)
+		return "stdout";
+	if (fd == 2 || fd == stderr_fd)
+		return "stderr";
+	if (fd == file_fd && file_given)
+		return file_given;
+	return NULL;
+}
+
+/* Once per process: the first failed write says what failed. */
+static void write_failed(int fd, int err, bool timed_out)
+{
+	static pid_t told;
+	const char *name = sink_name(fd);
+	pid_t pid = getpid();
+
+	if (told == pid || fd == stderr_fd || fd == 2)
+		return;	/* a notice on a failing stderr would fail too */
+	told = pid;
+	if (!name)
+		return;
+	out_notice("MEMLINE_OUTPUT=%s%s: cannot write a report (%s%s); "
+		   "reports that cannot be written are lost",
+		   name == file_given ? "file:" : "", name, strerror(err),
+		   timed_out ? " for 5 seconds" : "");
+}
+
+/*
+ * Waits until a full non-blocking fd takes more: 5 seconds at most, and
+ * after one such wait ran out, never again in this process.
+ */
+static bool wait_writable(int fd, const struct timespec *deadline)
+{
+	static pid_t stalled;
+	struct pollfd p = { fd, POLLOUT, 0 };
+	struct timespec now;
+	long ms;
+	int r;
+
+	if (stalled == getpid())
+		return false;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (deadline->tv_sec - now.tv_sec) * 1000 +
+		     (deadline->tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			break;
+		r = poll(&p, 1, (int)ms);
+		if (r > 0)
+			return true;	/* writable, or an error write() will tell */
+		if (r < 0 && errno != EINTR)
+			break;
+	}
+	stalled = getpid();
+	return false;
+}
+
 void out_write_fd(int fd, const char *text, size_t len)
 {
 	int saved = errno;
+	sigset_t pipe_set, old, pending;
+	struct timespec deadline = { 0, 0 }, zero = { 0, 0 };
+	bool was_pending, blocked;
 
+	if (!out_std_open(fd))
+		return;
+	/* SIGPIPE from our write is ours: hold it off, and take it back */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	blocked = pthread_sigmask(SIG_BLOCK, &pipe_set, &old) == 0;
+	was_pending = blocked && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
 	while (len > 0) {
 		ssize_t n = write(fd, text, len);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			int err = errno;
+
+			if (err == EINTR)
 				continue;
+			if (err == EAGAIN || err == EWOULDBLOCK) {
+				if (!deadline.tv_sec) {
+					clock_gettime(CLOCK_MONOTONIC, &deadline);
+					deadline.tv_sec += 5;
+				}
+				if (wait_writable(fd, &deadline))
+					continue;
+			}
+			write_failed(fd, err, err == EAGAIN || err == EWOULDBLOCK);
 			break;
 		}
 		text += n;
 		len -= (size_t)n;
 	}
+	if (blocked) {
+		if (!was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+			sigtimedwait(&pipe_set, NULL, &zero);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	errno = saved;
 }
 
-static int stderr_fd = 2;
-
 void out_keep_stderr(void)
 {
-	int fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
+	int fd;
 
+	if (std_closed[2])
+		return;
+	fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
 	if (fd >= 0)
 		stderr_fd = fd;
 }
@@ -45,13 +158,154 @@ const struct out_sink out_stderr = { stderr_write, NULL };
 
 void out_notice(const char *fmt, ...)
 {
-	char line[OUT_LINE_MAX];
+	char raw[OUT_LINE_MAX], line[OUT_LINE_MAX];
 	size_t n = out_format(line, sizeof(line), "memline: ");
 	va_list ap;
 
 	va_start(ap, fmt);
-	n += out_vformat(line + n, sizeof(line) - n - 1, fmt, ap);
+	out_vformat(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	n += out_escape(line + n, sizeof(line) - n - 1, raw, strlen(raw));
 	line[n++] = '\n';
 	out_stderr.write(out_stderr.ctx, line, n);
+}
+
+/* ---- file: ---- */
+
+/* A path for a notice: whole if short, else its start and end. */
+static const char *shown(char *buf, size_t cap, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n <= 160)
+		return path;
+	out_format(buf, cap, "%.80s...%s (%zu bytes)", path, path + n - 60, n);
+	return buf;
+}
+
+/* tmpl with %p as the pid and %% as %, in memory of its size (or NULL). */
+static char *expand(const char *tmpl)
+{
+	char pid[24];
+	size_t plen = out_format(pid, sizeof(pid), "%ld", (long)getpid()), n = 0;
+	char *path;
+
+	for (const char *p = tmpl; *p; p++, n++) {
+		if (p[0] == '%' && (p[1] == 'p' || p[1] == '%')) {
+			n += p[1] == 'p' ? plen - 1 : 0;
+			p++;
+		}
+	}
+	path = malloc(n + 1);
+	if (!path)
+		return NULL;
+	n = 0;
+	for (const char *p = tmpl; *p; p++) {
+		if (p[0] == '%' && p[1] == 'p') {
+			memcpy(path + n, pid, plen);
+			n += plen;
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			path[n++] = '%';
+			p++;
+		} else {
+			path[n++] = *p;
+		}
+	}
+	path[n] = '\0';
+	return path;
+}
+
+/* A FIFO with a reader, kept open: closing it would end the reader. */
+static struct {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	char *path;
+} held = { -1, 0, 0, NULL };
+
+/* Is held.fd still ours (the program may have closed and reused it)? */
+static bool held_ok(const char *path)
+{
+	struct stat st;
+
+	if (held.fd < 0)
+		return false;
+	if (fstat(held.fd, &st) == 0 && st.st_dev == held.dev && st.st_ino == held.ino) {
+		if (!strcmp(path, held.path))
+			return true;
+		/* a forked child's %p names another file: leave the copy be */
+	}
+	held.fd = -1;
+	free(held.path);
+	held.path = NULL;
+	return false;
+}
+
+static void open_failed(const char *given, const char *path, int err)
+{
+	char a[256], b[256];
+	const char *g = shown(a, sizeof(a), given), *p = shown(b, sizeof(b), path);
+	struct stat st;
+
+	if (err == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		const char *use = !strcmp(path, "/dev/stdout") ? " (use MEMLINE_OUTPUT=stdout)" :
+				  !strcmp(path, "/dev/stderr") ? " (use MEMLINE_OUTPUT=stderr)" : "";
+
+		out_notice("MEMLINE_OUTPUT=file:%s: %s is a symbolic link, which memline does "
+			   "not follow%s; reports go to stderr", g, p, use);
+	} else if (err == ENXIO && stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		out_notice("MEMLINE_OUTPUT=file:%s: %s is a FIFO with no reader; "
+			   "reports go to stderr", g, p);
+	} else {
+		out_notice("MEMLINE_OUTPUT=file:%s: cannot open %s (%s); reports go to stderr",
+			   g, p, strerror(err));
+	}
+}
+
+int out_file_open(const char *given, const char *tmpl)
+{
+	char *path = expand(tmpl);
+	struct stat st;
+	int fd, high;
+
+	if (!path) {
+		out_notice("MEMLINE_OUTPUT=file:%s: out of memory; reports go to stderr", given);
+		return -1;
+	}
+	if (held_ok(path)) {
+		fd = fcntl(held.fd, F_DUPFD_CLOEXEC, 3);
+		goto out_free_path;
+	}
+	/* O_NONBLOCK: a FIFO without a reader must not hang the program */
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK |
+		  O_NOCTTY, 0600);
+	if (fd < 0) {
+		open_failed(given, path, errno);
+		goto out_free_path;
+	}
+	if (fd <= 2) {	/* never on a number that stands for stdout or stderr */
+		high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		close(fd);
+		fd = high;
+		if (fd < 0) {
+			open_failed(given, path, errno);
+			goto out_free_path;
+		}
+	}
+	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		held.fd = fd;
+		held.dev = st.st_dev;
+		held.ino = st.st_ino;
+		held.path = path;
+		path = NULL;
+		fd = fcntl(held.fd, F_DUPFD_CLOEXEC, 3);
+	}
+out_free_path:
+	free(path);
+	if (fd >= 0) {
+		file_fd = fd;
+		file_given = given;
+	}
+	return fd;
 }

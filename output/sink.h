@@ -7,6 +7,7 @@
 #ifndef OUT_SINK_H
 #define OUT_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct out_sink {
@@ -26,10 +27,35 @@ extern const struct out_sink out_stderr;
  */
 void out_keep_stderr(void);
 
-/* Writes one message ending in '\n' to stderr, prefixed "memline: ". */
+/*
+ * Writes one message ending in '\n' to stderr, prefixed "memline: ".
+ * Control characters and bytes that are not UTF-8 (from a variable's
+ * value) are escaped, so a notice is always one line.
+ */
 void out_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Writes text to fd, whole. */
+/*
+ * Was fd 1 or 2 open when the library was loaded?  One that was closed is
+ * never written: a file the program opens later may have taken its number.
+ */
+bool out_std_open(int fd);
+
+/*
+ * Writes text to fd, whole.  A full non-blocking descriptor is waited for
+ * (at most 5 s, once per process); SIGPIPE is held off while memline
+ * writes, so a reader that went away costs the program nothing.  A failed
+ * write is named once per process on stderr.
+ */
 void out_write_fd(int fd, const char *text, size_t len);
+
+/*
+ * Opens the report file for MEMLINE_OUTPUT=file:given, where path is the
+ * absolute template (%p: the pid, %%: a %).  Returns a close-on-exec
+ * descriptor above 2 that the caller closes, or -1 after one notice.
+ * Nothing blocks: a FIFO without a reader is refused; one with a reader is
+ * kept open for the process's life (the caller gets a copy), so the reader
+ * sees no end of file between reports.
+ */
+int out_file_open(const char *given, const char *path);
 
 #endif

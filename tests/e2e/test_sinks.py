@@ -1,0 +1,301 @@
+"""Sinks and settings at their edges, on every interpreter: FIFOs, standard
+streams closed at start-up, relative and very long paths, a reader that
+went away, a non-blocking stdout, a full disk, symbolic links, and values
+that are not what they should be.  Each notice is checked word for word;
+the program's own output and exit status must be what they are without
+memline."""
+import os
+import subprocess
+import threading
+
+import pytest
+
+from conftest import LIB
+from test_lines import (PREFIX, Result, near, notices, parse_reports, per_interpreter, prog,
+                        strip_reports)
+
+DEFAULT_FORMAT = "using %(name)s: %(message)s"
+
+
+def preload_env(functions="work", env=None):
+    full = {k: v for k, v in os.environ.items()
+            if not k.startswith("MEMLINE_") and k != "LD_PRELOAD"}
+    full.update({"LD_PRELOAD": LIB, "MEMLINE_FUNCTIONS": functions})
+    full.update(env or {})
+    return full
+
+
+def memline(py, name, functions="work", env=None, args=(), cwd=None):
+    """Runs `py prog args` under LD_PRELOAD; a hang fails the test in 60 s."""
+    return Result(subprocess.run([py, prog(name), *args], env=preload_env(functions, env),
+                                 cwd=cwd, capture_output=True, timeout=60))
+
+
+def shell(py, name, redirect, functions="work", env=None, args=()):
+    """memline() through bash, with redirect appended to the command (e.g.
+    '>&-'); bash's exit status is the program's unless redirect says
+    otherwise."""
+    cmd = '"$@" ' + redirect
+    return Result(subprocess.run(["bash", "-c", cmd, "bash", py, prog(name), *args],
+                                 env=preload_env(functions, env), capture_output=True,
+                                 timeout=60))
+
+
+def check_work_reports(text, prefix=PREFIX, count=2):
+    """sink_work.py's reports: def, the 3,000,000-byte line, the return."""
+    reps = parse_reports(text, prefix)
+    assert len(reps) == count, text
+    for rep in reps:
+        assert rep.filename == prog("sink_work.py")
+        assert sorted(rep.rows) == [7, 8, 9]
+        assert rep.rows[7][2:] == (1, "def work(n):")
+        assert rep.rows[8][2:] == (1, "    a = bytearray(n)")
+        assert near(rep.inc(8), 3_000_000, rep.precision)
+    assert strip_reports(text, prefix).strip("\n") == ""
+    return reps
+
+
+# ---- file: on a FIFO ----
+
+@per_interpreter
+def test_sink_fifo_with_reader_gets_every_report(py, tmp_path):
+    fifo = tmp_path / "reports"
+    os.mkfifo(fifo)
+    got = []
+
+    def reader():
+        with open(fifo, "rb") as f:
+            got.append(f.read())
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:%s" % fifo})
+    t.join(30)
+    assert r.returncode == 0 and r.err == "", r
+    assert r.out == "first 3000000\nsecond 3000000\n"
+    # one stream for the process's life: the reader saw both reports, then EOF
+    assert not t.is_alive() and len(got) == 1
+    check_work_reports(got[0].decode())
+
+
+@per_interpreter
+def test_sink_fifo_without_reader_goes_to_stderr(py, tmp_path):
+    fifo = tmp_path / "reports"
+    os.mkfifo(fifo)
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:%s" % fifo})
+    assert r.returncode == 0, r
+    assert r.out == "first 3000000\nsecond 3000000\n"
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=file:%s: %s is a FIFO with no reader; "
+        "reports go to stderr" % (fifo, fifo)]
+    check_work_reports("\n".join(l for l in r.err.split("\n")
+                                 if not l.startswith("memline: ")))
+
+
+# ---- standard streams closed at start-up ----
+
+@per_interpreter
+def test_sink_stdout_closed_at_start_is_never_written(py, tmp_path):
+    data = tmp_path / "data.txt"
+    r = shell(py, "sink_closed_fd.py", ">&-", env={"MEMLINE_OUTPUT": "stdout"},
+              args=[str(data)])
+    assert r.returncode == 0 and r.out == "", r
+    assert data.read_text() == "DATA\nMORE\n"
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=stdout: standard output was closed when the program "
+        "started; reports go to stderr"]
+    (rep,) = parse_reports("\n".join(l for l in r.err.split("\n")
+                                     if not l.startswith("memline: ")), PREFIX)
+    assert rep.filename == prog("sink_closed_fd.py")
+
+
+@per_interpreter
+def test_sink_stderr_closed_at_start_is_never_written(py, tmp_path):
+    data = tmp_path / "data.txt"
+    # the report (stderr sink) and the notice at exit about 'nosuch' have
+    # nowhere to go: the file that took fd 2 stays the program's
+    r = shell(py, "sink_closed_fd.py", "2>&-", functions="work,nosuch",
+              env={"MEMLINE_SUMMARY": "1"}, args=[str(data)])
+    assert r.returncode == 0 and r.out == "" and r.err == "", r
+    assert data.read_text() == "DATA\nMORE\n"
+
+
+# ---- relative paths ----
+
+@per_interpreter
+def test_sink_relative_file_stays_where_it_started(py, tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:reports-%p.log"},
+                args=[str(sub)], cwd=tmp_path)
+    assert r.returncode == 0 and r.err == "", r
+    assert os.listdir(sub) == []
+    (name,) = [n for n in os.listdir(tmp_path) if n != "sub"]
+    assert name == "reports-%d.log" % int(name[8:-4]), name
+    check_work_reports((tmp_path / name).read_text())
+
+
+# ---- a path longer than PATH_MAX ----
+
+@per_interpreter
+def test_sink_too_long_path_is_named_not_cut(py, tmp_path):
+    # directories that exist, so that a path cut at 4,072 bytes (as before)
+    # would open a file in one of them
+    fd = os.open(tmp_path, os.O_RDONLY)
+    part = "d" * 200
+    depth = 0
+    while len(str(tmp_path)) + depth * 201 < 4300:
+        os.mkdir(part, dir_fd=fd)
+        nfd = os.open(part, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = nfd
+        depth += 1
+    os.close(fd)
+    path = str(tmp_path) + ("/" + part) * depth + "/x.log"
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:" + path})
+    assert r.returncode == 0, r
+    shown = "%s...%s (%d bytes)" % (path[:80], path[-60:], len(path))
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=file:%s: cannot open %s (File name too long); "
+        "reports go to stderr" % (shown, shown)]
+    check_work_reports("\n".join(l for l in r.err.split("\n")
+                                 if not l.startswith("memline: ")))
+    made = [os.path.join(d, f) for d, _, files in os.walk(tmp_path) for f in files]
+    assert made == []
+
+
+# ---- writing: SIGPIPE, EAGAIN, other errors ----
+
+@per_interpreter
+def test_sink_stdout_to_a_gone_reader_keeps_the_exit_status(py):
+    r = shell(py, "sink_sigpipe.py", "| head -1; exit ${PIPESTATUS[0]}",
+              env={"MEMLINE_OUTPUT": "stdout"})
+    assert r.returncode == 3, r
+    assert r.out == "first line\n"
+    assert r.err == (
+        "memline: MEMLINE_OUTPUT=stdout: cannot write a report (Broken pipe); "
+        "reports that cannot be written are lost\n"
+        "program finished normally\n"), r
+
+
+@per_interpreter
+def test_sink_nonblocking_stdout_gets_the_whole_report(py):
+    env = preload_env(env={"MEMLINE_OUTPUT": "stdout"})
+    p = subprocess.Popen([py, prog("sink_nonblock.py")], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    threading.Event().wait(1.0)         # a slow reader: the pipe fills first
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, (out, err)
+    assert err == b"done\n"
+    (rep,) = parse_reports(out.decode(), PREFIX)
+    assert rep.filename == prog("sink_nonblock.py")
+    assert sorted(rep.rows) == list(range(9, 23))
+    assert rep.rows[22][2:] == (1, "    return n")
+    assert strip_reports(out.decode(), PREFIX).strip("\n") == ""
+
+
+@per_interpreter
+def test_sink_write_error_is_named_once(py):
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:/dev/full"})
+    assert r.returncode == 0, r
+    assert r.out == "first 3000000\nsecond 3000000\n"
+    assert r.err == (
+        "memline: MEMLINE_OUTPUT=file:/dev/full: cannot write a report (No space left on "
+        "device); reports that cannot be written are lost\n"), r
+
+
+# ---- messages ----
+
+@per_interpreter
+def test_sink_symlink_is_named_as_one(py, tmp_path):
+    link = tmp_path / "link.log"
+    link.symlink_to(tmp_path / "target.log")
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:%s" % link})
+    assert r.returncode == 0, r
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=file:%s: %s is a symbolic link, which memline does not "
+        "follow; reports go to stderr" % (link, link)]
+    assert sorted(os.listdir(tmp_path)) == ["link.log"]
+    check_work_reports("\n".join(l for l in r.err.split("\n")
+                                 if not l.startswith("memline: ")))
+
+
+@per_interpreter
+def test_sink_dev_stdout_suggests_stdout(py):
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:/dev/stdout"})
+    assert r.returncode == 0, r
+    assert r.out == "first 3000000\nsecond 3000000\n"
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=file:/dev/stdout: /dev/stdout is a symbolic link, which "
+        "memline does not follow (use MEMLINE_OUTPUT=stdout); reports go to stderr"]
+
+
+CONTROL = [
+    ("MEMLINE_OUTPUT", "std\nout",
+     "MEMLINE_OUTPUT=std\\nout is not stderr, stdout, logging or file:PATH; using stderr"),
+    ("MEMLINE_PRECISION", "3\r\x01\t",
+     "MEMLINE_PRECISION=3\\r\\x01\\t is not a whole number from 0 to 9; using 1"),
+]
+
+
+@per_interpreter
+@pytest.mark.parametrize("var,value,notice", CONTROL, ids=["output", "precision"])
+def test_sink_notice_escapes_control_characters(py, var, value, notice):
+    r = memline(py, "sink_work.py", env={var: value})
+    assert r.returncode == 0, r
+    assert notices(r.err) == ["memline: " + notice]
+    check_work_reports("\n".join(l for l in r.err.split("\n")
+                                 if not l.startswith("memline: ")))
+
+
+# ---- strict settings ----
+
+STRICT = [
+    ("MEMLINE_PRECISION", " 3",
+     "MEMLINE_PRECISION= 3 is not a whole number from 0 to 9; using 1"),
+    ("MEMLINE_PRECISION", "+3",
+     "MEMLINE_PRECISION=+3 is not a whole number from 0 to 9; using 1"),
+    ("MEMLINE_FORMAT", "[%(levelname)s]",
+     "MEMLINE_FORMAT=[%(levelname)s] has no %(message)s, so its lines would not show "
+     "the report; " + DEFAULT_FORMAT),
+    ("MEMLINE_FORMAT", "100% %(message)s",
+     "MEMLINE_FORMAT=100% %(message)s has a % that starts no field (write %% for a "
+     "percent sign); " + DEFAULT_FORMAT),
+    ("MEMLINE_FORMAT", "%(message)s %",
+     "MEMLINE_FORMAT=%(message)s % has a % that starts no field (write %% for a "
+     "percent sign); " + DEFAULT_FORMAT),
+    ("MEMLINE_FORMAT", "%(lineno)d %(message)s",
+     "MEMLINE_FORMAT=%(lineno)d %(message)s has %(lineno)d, which is not one of "
+     "%(name)s %(message)s %(levelname)s %(process)d %(asctime)s; " + DEFAULT_FORMAT),
+    ("MEMLINE_FORMAT", b"%(message)s \xff",
+     "MEMLINE_FORMAT=%(message)s \\xff is not valid UTF-8; " + DEFAULT_FORMAT),
+    ("MEMLINE_LOGGER", b"log\xff",
+     "MEMLINE_LOGGER=log\\xff is not valid UTF-8; using memory_profiler_logs"),
+]
+
+
+@per_interpreter
+@pytest.mark.parametrize("var,value,notice", STRICT,
+                         ids=["precision-space", "precision-plus", "format-no-message",
+                              "format-bare-percent", "format-trailing-percent",
+                              "format-unknown-field", "format-not-utf8", "logger-not-utf8"])
+def test_sink_strict_setting(py, var, value, notice):
+    r = memline(py, "sink_work.py", env={var: value})
+    assert r.returncode == 0, r
+    assert r.out == "first 3000000\nsecond 3000000\n"
+    assert notices(r.err) == ["memline: " + notice]
+    # the default is used: full reports, precision 1, the default prefix
+    reps = check_work_reports("\n".join(l for l in r.err.split("\n")
+                                        if not l.startswith("memline: ")))
+    assert all(rep.precision == 1 for rep in reps)
+
+
+@per_interpreter
+def test_sink_double_percent_in_path_is_one(py, tmp_path):
+    r = memline(py, "sink_work.py",
+                env={"MEMLINE_OUTPUT": "file:%s/ml-100%%%%-%%p.log" % tmp_path})
+    assert r.returncode == 0 and r.err == "", r
+    (name,) = os.listdir(tmp_path)
+    assert name.startswith("ml-100%-") and name[len("ml-100%-"):-4].isdigit(), name
+    check_work_reports((tmp_path / name).read_text())
+
