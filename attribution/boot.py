@@ -220,9 +220,14 @@ def _thread_in_limbo():
         return False
     bootstrap = getattr(getattr(threading, 'Thread', None), '_bootstrap', None)
     code = getattr(bootstrap, '__code__', None)
-    f = sys._getframe(1)
+    return _on_stack(lambda f: f.f_code is code)
+
+
+def _on_stack(test):
+    """True if a frame of this thread's stack passes test."""
+    f = sys._getframe(2)
     while f is not None:
-        if f.f_code is code:
+        if test(f):
             return True
         f = f.f_back
     return False
@@ -247,12 +252,7 @@ def _in_logging(logging):
     selected function that reports.  A record now would go back into that
     handler, which may hold its lock (a deadlock)."""
     own = getattr(logging, '__dict__', None)
-    f = sys._getframe(1)
-    while f is not None:
-        if f.f_globals is own:
-            return True
-        f = f.f_back
-    return False
+    return _on_stack(lambda f: f.f_globals is own)
 
 
 def log(name, lines):

@@ -60,3 +60,32 @@ def target(name):
     path = os.path.join(BUILD, "tests", name)
     assert os.path.exists(path), f"missing C target {path} (make test builds it)"
     return path
+
+
+_venvs = {}
+
+
+def venv_with(py, package, venv_id):
+    """The python of a venv of `py` under build/<package>-venv/<venv_id>
+    that has `package` (from PyPI, made on first use), or pytest.skip with
+    pip's reason when it cannot be installed for that interpreter."""
+    key = (py, package)
+    if key not in _venvs:
+        venv = os.path.join(BUILD, package + "-venv", venv_id)
+        vpy = os.path.join(venv, "bin", "python")
+        ok = os.path.exists(vpy) and subprocess.run(
+            [vpy, "-c", "import " + package], capture_output=True).returncode == 0
+        why = None
+        if not ok:
+            r = subprocess.run([py, "-m", "venv", "--clear", venv], capture_output=True, text=True)
+            if r.returncode == 0:
+                r = subprocess.run([vpy, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                                    package], capture_output=True, text=True, timeout=600)
+            if r.returncode != 0:
+                why = "%s could not be installed for %s: %s" % (
+                    package, py, (r.stderr or r.stdout).strip()[-500:])
+        _venvs[key] = (vpy, why)
+    vpy, why = _venvs[key]
+    if why:
+        pytest.skip(why)
+    return vpy

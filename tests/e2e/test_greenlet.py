@@ -6,38 +6,15 @@ on the line that switched), and a child greenlet's bytes count on the line
 that switched to it.  greenlet from PyPI in a venv per interpreter under
 build/greenlet-venv/, made on first use; an interpreter greenlet cannot be
 installed for is skipped with pip's reason."""
-import os
-import subprocess
-
 import pytest
 
-from conftest import BUILD
-from test_lines import (MIB, P3, PYS, SMALL, bare, check_rows, markers, memline, near,
-                        parse_reports, pyid)
-
-_venvs = {}
+from conftest import venv_with
+from test_lines import P3, PYS, bare, check_rows, markers, memline, near, parse_reports, pyid
 
 
 def greenlet_python(py):
     """The python of a venv of `py` that has greenlet, or pytest.skip."""
-    if py not in _venvs:
-        venv = os.path.join(BUILD, "greenlet-venv", pyid(py))
-        vpy = os.path.join(venv, "bin", "python")
-        ok = os.path.exists(vpy) and subprocess.run(
-            [vpy, "-c", "import greenlet"], capture_output=True).returncode == 0
-        why = None
-        if not ok:
-            r = subprocess.run([py, "-m", "venv", "--clear", venv], capture_output=True, text=True)
-            if r.returncode == 0:
-                r = subprocess.run([vpy, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                                    "greenlet"], capture_output=True, text=True, timeout=600)
-            if r.returncode != 0:
-                why = "greenlet could not be installed for %s: %s" % (py, (r.stderr or r.stdout).strip()[-500:])
-        _venvs[py] = (vpy, why)
-    vpy, why = _venvs[py]
-    if why:
-        pytest.skip(why)
-    return vpy
+    return venv_with(py, "greenlet", pyid(py))
 
 
 per_interpreter = pytest.mark.parametrize("py", PYS, ids=[pyid(p) for p in PYS])
