@@ -671,6 +671,18 @@ static void prune_waiting(struct attr_thread *t)
 	}
 }
 
+/* MEMLINE_ASYNC=thread: v, suspended or parked, keeps counting this
+ * thread's bytes on the line it waits at (an await, a greenlet switch). */
+static void wait_on_thread(struct attr_inv *v)
+{
+	if (cfg.async != ATTR_ASYNC_THREAD)
+		return;
+	v->hot.detached = false;
+	v->waiting_on = &attr_me;
+	v->next_waiting = attr_me.waiting;
+	attr_me.waiting = v;
+}
+
 static void unwait(struct attr_inv *v)
 {
 	if (!v->waiting_on)
@@ -727,9 +739,7 @@ static __thread PyObject *greenlet_prev;	/* the tracer ours replaced */
 static __thread bool greenlet_followed;
 
 static PyObject *none(void);
-static void follow_lines(struct attr_inv *v);
 static void trace_off_if_idle(void);
-static void unwait(struct attr_inv *v);
 
 static void greenlet_follow(void)
 {
@@ -798,12 +808,7 @@ static void park_top(void)
 	bottom->below = NULL;
 	top->next_parked = parked;
 	parked = top;
-	if (cfg.async == ATTR_ASYNC_THREAD) {
-		top->hot.detached = false;
-		top->waiting_on = &attr_me;
-		top->next_waiting = attr_me.waiting;
-		attr_me.waiting = top;
-	}
+	wait_on_thread(top);
 }
 
 static void greenlet_switched(PyObject *origin, PyObject *target)
@@ -1019,13 +1024,7 @@ static void suspend(struct attr_inv *v)
 	pop(v);
 	v->suspended = true;
 	watch_generator(v);
-	if (cfg.async == ATTR_ASYNC_THREAD) {
-		/* keep counting this thread's bytes on the await line */
-		v->hot.detached = false;
-		v->waiting_on = &attr_me;
-		v->next_waiting = attr_me.waiting;
-		attr_me.waiting = v;
-	}
+	wait_on_thread(v);
 	trace_off_if_idle();
 }
 
