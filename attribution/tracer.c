@@ -741,6 +741,8 @@ static __thread bool greenlet_followed;
 static PyObject *none(void);
 static void trace_off_if_idle(void);
 
+static void greenlet_tag_running(PyObject *mod);
+
 static void greenlet_follow(void)
 {
 	PyObject *modules, *mod, *settrace, *prev;
@@ -760,6 +762,41 @@ static void greenlet_follow(void)
 		P.Py_DecRef(prev);
 	if (settrace)
 		P.Py_DecRef(settrace);
+	P.PyErr_Clear();
+	greenlet_tag_running(mod);
+}
+
+/*
+ * Where the thread is when memline starts following it: the invocation
+ * about to start runs in the current greenlet; those already running
+ * started before greenlet was imported (or before this thread was
+ * followed), in the thread's first greenlet -- the current one's root.
+ */
+static void greenlet_tag_running(PyObject *mod)
+{
+	PyObject *getcurrent = P.PyObject_GetAttrString(mod, "getcurrent");
+	PyObject *now = getcurrent ? P.PyObject_CallObject(getcurrent, NULL) : NULL;
+	PyObject *root = now, *up;
+
+	for (int depth = 0; root && depth < 64; depth++) {
+		up = P.PyObject_GetAttrString(root, "parent");
+		if (!up || up == P.none) {
+			if (up)
+				P.Py_DecRef(up);
+			break;
+		}
+		P.Py_DecRef(up);	/* identity only: the parent outlives the child */
+		root = up;
+	}
+	if (now) {
+		greenlet_now = now;	/* identity only */
+		for (struct attr_inv *v = attr_me.top; v; v = v->below)
+			if (!v->greenlet)
+				v->greenlet = root;
+		P.Py_DecRef(now);
+	}
+	if (getcurrent)
+		P.Py_DecRef(getcurrent);
 	P.PyErr_Clear();
 }
 

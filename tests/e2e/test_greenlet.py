@@ -57,3 +57,22 @@ def test_a_child_greenlets_bytes_count_where_it_was_switched_to(py):
         for rep in reps:
             if rep.name == "sync":
                 check_rows(rep, {"first": 4_000_000, "second": 4_000_000}, NAMES)
+
+
+@per_interpreter
+def test_greenlet_imported_inside_a_running_selected_function(py):
+    vpy = greenlet_python(py)
+    plain = bare(vpy, "greenlet_late.py")
+    r = memline(vpy, "greenlet_late.py", "drive,work", env=P3)
+    assert r.returncode == plain.returncode == 0 and r.out == plain.out == "4000000\n", r
+    reps = parse_reports(r.err)
+    (drive,) = [rep for rep in reps if rep.name == "drive"]
+    assert len(reps) == 3 and not drive.unfinished, r.err
+    late = markers("greenlet_late.py")
+    drive.rows.pop(late["import"])       # the import's own memory
+    # a child greenlet's bytes count on the line that switched to it: the
+    # buffers (1 and 3 MB) there, then the second halves (2 and 6 MB,
+    # kept) less the buffers freed as the works return on the finish line
+    check_rows(drive, {"a": 1_000_000, "b": 3_000_000, "x": 2_000_000,
+                       "finish": 4_000_000}, late)
+    assert all(drive.occ(late[k]) == 1 for k in ("a", "b", "x", "finish")), drive
