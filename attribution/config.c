@@ -64,13 +64,6 @@ const char *attr_config_format_problem(const char *fmt, char *buf, size_t cap)
 	return NULL;
 }
 
-bool attr_config_format_ok(const char *fmt)
-{
-	char buf[256];
-
-	return !attr_config_format_problem(fmt, buf, sizeof(buf));
-}
-
 /*
  * A relative file: path made absolute against the directory memline
  * started in (a '%' in that directory doubled, so it stays itself), so

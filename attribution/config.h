@@ -27,9 +27,6 @@ struct attr_config {
 /* Parses the environment; prints a notice per malformed value. */
 void attr_config_load(struct attr_config *c);
 
-/* Is fmt a valid MEMLINE_FORMAT?  (Exposed for tests.) */
-bool attr_config_format_ok(const char *fmt);
-
 /*
  * What is wrong with fmt as a MEMLINE_FORMAT, as the end of a sentence
  * starting with the value, written into buf; NULL if nothing is.
