@@ -195,7 +195,7 @@ def _block_end(lines, first, filename):
                 break
             node = _parse_block(wrap + '\n'.join(lines[first - 1:stop]) + '\n', filename)
             if node is not None:
-                return _with_comments(lines, node.end_lineno + shift, node)
+                return _with_comments(lines, node.end_lineno + shift, node, shift)
     return None
 
 
@@ -284,11 +284,47 @@ def _parse_block(src, filename):
     return node
 
 
-def _with_comments(lines, end, node):
+def _code_ends_with_backslash(line):
+    """A backslash continues line: one outside strings and comments."""
+    quote = None
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if quote:
+            if c == '\\':
+                i += 1
+            elif line.startswith(quote, i):
+                i += len(quote) - 1
+                quote = None
+        elif c == '#':
+            return False
+        elif c == '"' or c == "'":
+            quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else c
+            i += len(quote) - 1
+        elif c == '\\' and i == n - 1:
+            return True
+        i += 1
+    return False
+
+
+def _one_line_block(lines, node, shift):
+    """Is the body on the header's logical line (no indented block)?  Then
+    inspect.getblock meets no INDENT, and takes no comment after it."""
+    first = node.body[0]
+    row = first.lineno + shift - 1
+    if first.lineno == node.lineno:
+        return True
+    ahead = lines[row].encode('utf-8', 'surrogatepass')[:first.col_offset]
+    if ahead.strip(b' \t\f'):         # "): return x" after a long signature
+        return True
+    return row > 0 and _code_ends_with_backslash(lines[row - 1].rstrip(' \t\f'))
+
+
+def _with_comments(lines, end, node, shift):
     """end, or a later line: comment lines after the block, indented as
     its body, belong to it (as inspect.getblock has it)."""
     body = getattr(node, 'body', None)
-    if not body or body[0].lineno == node.lineno:   # a one-line block
+    if not body or _one_line_block(lines, node, shift):
         return end
     col = body[0].col_offset
     last = end

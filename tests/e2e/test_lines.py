@@ -1479,3 +1479,25 @@ def test_a_long_decorator(py):
     (rep,) = parse_reports(r.err)
     names = markers("shapes.py")
     assert rep.first == names["decodef"] - 252 and max(rep.rows) == names["decolast"]
+
+
+@per_interpreter
+def test_a_body_on_the_header_line_takes_no_comment_below(py):
+    # A body after a multi-line signature's "):", or after a backslash, is
+    # on the header's logical line: inspect.getblock (memory_profiler's
+    # rows) meets no indented block there and stops before a comment
+    # below; memline once took the comment as a row.  After an indented
+    # body (one whose header ends in a comment with a backslash
+    # included), the comment is the block's.
+    expected = {}
+    for line in bare(py, "oneline_blocks.py", ["ranges"]).out.split("\n"):
+        if line:
+            name, first, last = line.split()
+            expected[name] = list(range(int(first), int(last) + 1))
+    r = memline(py, "oneline_blocks.py", ",".join(expected), env=P3)
+    assert r.returncode == 0 and r.out == "done\n", r
+    reports = parse_reports(r.err)
+    assert len(reports) == len(expected)
+    for rep in reports:
+        name = next(n for n, rows in expected.items() if rows[0] == rep.first)
+        assert sorted(rep.rows) == expected[name], (name, rep)
