@@ -187,6 +187,7 @@ def source(code):
 _held = []           # reports waiting for logging to be usable
 _why_not = [None]    # why logging could not be imported, the last time
 _handler_failed = [False]
+_untaken_said = [False]   # the notice that the logger shows no INFO record
 
 
 def _logging():
@@ -280,10 +281,37 @@ def log(name, lines):
             lock.release()
 
 
+def _taken(logging, logger):
+    """Would logging show an INFO record of logger?  Not with logging left
+    unconfigured (its last resort shows WARNING and up), a level above
+    INFO, a logger disabled (by a dictConfig), or no handler at INFO."""
+    if logger.disabled or not logger.isEnabledFor(logging.INFO):
+        return False
+    c = logger
+    while c is not None:
+        for h in c.handlers:
+            if h.level <= logging.INFO:
+                return True
+        if not c.propagate:
+            return False
+        c = c.parent
+    last = getattr(logging, 'lastResort', None)
+    return last is not None and last.level <= logging.INFO
+
+
 def _emit(logging, name, lines):
     logger = logging.getLogger(name)
+    if not _taken(logging, logger):
+        if not _untaken_said[0]:
+            _untaken_said[0] = True
+            notice('MEMLINE_OUTPUT=logging: logging would not show the INFO records of logger '
+                   '%r (not configured, a level above INFO, or the logger disabled): reports '
+                   'go to stderr until it does' % name)
+        to_stderr(lines)
+        return
     for line in lines:
-        logger.info(line)
+        if line:
+            logger.info(line)
 
 
 def _emit_held(logging):

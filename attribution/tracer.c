@@ -1195,9 +1195,9 @@ static void logging_write(void *ctx, const char *text, size_t len)
 {
 	PyObject *msg;
 
-	if (len == 0 || !ctx)
-		return;	/* blank layout lines mean nothing in a log */
-	msg = str_of(text, len);
+	if (!ctx)
+		return;
+	msg = str_of(text, len);	/* blank layout lines too: log() skips them */
 	if (msg) {
 		P.PyList_Append((PyObject *)ctx, msg);
 		P.Py_DecRef(msg);
@@ -2441,6 +2441,34 @@ static PyObject *py_forked(PyObject *self, PyObject *args)
 	return none();
 }
 
+/* A report's lines, blank layout lines included, as the stderr sink
+ * writes them: after the program's own stderr, in one write. */
+static void lines_to_stderr(PyObject *lines)
+{
+	struct out_fd_text text = { 2, NULL, 0, 0 };
+	PyObject *keep;
+
+	flush_python_stream("stderr");
+	for (ssize_t j = 0; lines && j < P.PyList_Size(lines); j++) {
+		const char *t = utf8_of(P.PyList_GetItem(lines, j), &keep);
+
+		if (t)
+			out_fd_line(&text, t, strlen(t));
+		if (keep)
+			P.Py_DecRef(keep);
+	}
+	out_fd_flush(&text);
+	P.PyErr_Clear();
+}
+
+/* to_stderr(lines): a report that the logging sink's logger would drop. */
+static PyObject *py_to_stderr(PyObject *self, PyObject *lines)
+{
+	(void)self;
+	lines_to_stderr(lines);
+	return none();
+}
+
 /*
  * At exit, the reports the logging sink could never log (logging could
  * not be imported): to stderr, after one notice.  r: [(name, [line...])].
@@ -2458,21 +2486,8 @@ static void write_unlogged(PyObject *r)
 		if (why && keep)
 			P.Py_DecRef(keep);
 	}
-	for (ssize_t i = 0; i < n; i++) {
-		PyObject *lines = P.PyTuple_GetItem(P.PyList_GetItem(r, i), 1);
-
-		for (ssize_t j = 0; lines && j < P.PyList_Size(lines); j++) {
-			const char *t = utf8_of(P.PyList_GetItem(lines, j), &keep);
-
-			if (t) {
-				out_write_fd(2, t, strlen(t));
-				out_write_fd(2, "\n", 1);
-			}
-			if (keep)
-				P.Py_DecRef(keep);
-		}
-		out_write_fd(2, "\n\n", 2);
-	}
+	for (ssize_t i = 0; i < n; i++)
+		lines_to_stderr(P.PyTuple_GetItem(P.PyList_GetItem(r, i), 1));
 	P.Py_DecRef(r);
 	P.PyErr_Clear();
 }
@@ -2541,6 +2556,7 @@ static struct attr_py_method methods[] = {
 	{ "thread_start", py_thread_start, ATTR_METH_VARARGS, NULL },
 	{ "finish_all", py_at_exit, ATTR_METH_NOARGS, NULL },
 	{ "notice", py_notice, ATTR_METH_O, NULL },
+	{ "to_stderr", py_to_stderr, ATTR_METH_O, NULL },
 	{ "matched", py_matched, ATTR_METH_O, NULL },
 	{ "greenlet_switch", py_greenlet_switch, ATTR_METH_VARARGS, NULL },
 	{ "forked", py_forked, ATTR_METH_NOARGS, NULL },

@@ -498,12 +498,59 @@ def test_sink_logging(py, logger):
     assert mask_pid("\n".join(other) + "\n") == mask_pid(bare(py, "simple.py", env=env).out)
 
 
+UNTAKEN = ("memline: MEMLINE_OUTPUT=logging: logging would not show the INFO records of "
+           "logger 'memory_profiler_logs' (not configured, a level above INFO, or the logger "
+           "disabled): reports go to stderr until it does")
+
+
 @per_interpreter
-def test_sink_logging_without_handler_is_silent(py):
+def test_sink_logging_in_a_program_without_logging(py):
+    # logging's last resort shows WARNING and up: the reports' INFO records
+    # were lost without a word (memline imports logging for them)
     plain = simple_expected(py)
     r = memline(py, "simple.py", "work", env={"MEMLINE_OUTPUT": "logging"})
-    assert r.returncode == 0 and r.err == "", r
-    assert mask_pid(r.out) == mask_pid(plain.out)
+    assert r.returncode == 0 and mask_pid(r.out) == mask_pid(plain.out), r
+    notice, rest = r.err.split("\n", 1)
+    assert notice == UNTAKEN
+    (rep,) = parse_reports(rest, PREFIX)
+    assert rep.inc(19) == 2.9
+
+
+def with_blank_lines(records):
+    """Reports logged one record per non-blank line, as a stream has them."""
+    text = []
+    for line in records:
+        if line.startswith(PREFIX + "Filename: "):
+            text += ["", "", line, ""] if text else [line, ""]
+        elif line:
+            text.append(line)
+    return "\n".join(text + ["", "", ""]) if text else ""
+
+
+@per_interpreter
+@pytest.mark.parametrize("mode, logged", [
+    ("none", 0), ("warning", 0), ("handler", 0), ("later", 1), ("dictconfig", 1)])
+def test_sink_logging_that_logging_would_not_show(py, mode, logged):
+    # Left unconfigured, configured at WARNING, a handler at WARNING: the
+    # INFO records would be dropped, so the report goes to stderr, as the
+    # stderr sink writes it, after one notice.  Configured after a first
+    # report, logging takes the next one; a dictConfig that disables the
+    # logger (as it does every logger it does not name) sends the next one
+    # to stderr.
+    plain = bare(py, "logging_untaken.py", [mode])
+    r = memline(py, "logging_untaken.py", "work", [mode], env={"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0 and plain.returncode == 0 and plain.err == "", r
+    assert [l for l in r.out.split("\n") if not l.startswith("LOG|")] == plain.out.split("\n")
+    logs = [l[len("LOG|"):] for l in r.out.split("\n") if l.startswith("LOG|")]
+    via_logging = parse_reports(with_blank_lines(logs), PREFIX)
+    assert len(via_logging) == logged, r.out
+    notice, err = r.err.split("\n", 1)
+    assert notice == UNTAKEN, r.err
+    (on_stderr,) = parse_reports(err, PREFIX)
+    assert strip_reports(err, PREFIX).strip() == "", r.err
+    big = markers("logging_untaken.py")["big"]
+    for rep in via_logging + [on_stderr]:
+        assert rep.inc(big) == 2.9, rep.rows
 
 
 @per_interpreter
@@ -874,16 +921,14 @@ def test_every_function_selected(py, sink):
     assert r.returncode == 0 and plain.returncode == 0, r
     assert r.out == plain.out == "[5000000, 5000000, 5000000, 5000000]\n", r.out
     assert plain.err == ""
-    assert not [l for l in r.err.split("\n") if l and not l.startswith(PREFIX)], r.err[-3000:]
+    assert not [l for l in r.err.split("\n")
+                if l and not l.startswith(PREFIX) and l != UNTAKEN], r.err[-3000:]
     if sink == "logging":
+        # the reports that end before the program configures logging go
+        # to stderr, after one notice
+        assert r.err.count(UNTAKEN + "\n") == 1
         # one record per non-blank line: put the blank layout lines back
-        text = []
-        for line in r.err.split("\n"):
-            if line.startswith(PREFIX + "Filename: "):
-                text += ["", "", line, ""] if text else [line, ""]
-            elif line:
-                text.append(line)
-        r.err = "\n".join(text + ["", "", ""])
+        r.err = with_blank_lines(r.err.replace(UNTAKEN + "\n", "").split("\n"))
     reps = parse_reports(r.err, PREFIX)
     assert strip_reports(r.err, PREFIX).strip() == ""
     assert len(reps) > 100            # the import system's and the rest
