@@ -55,7 +55,7 @@ QUERY = r'''let Lines = traces
              IsFilename = iff(message startswith_cs "memory_profiler_logs: Filename: ", 1, 0)
     | order by InvocationId asc, timestamp asc, IsFilename desc
     | extend Report = row_cumsum(IsFilename);
-let Row = @"^memory_profiler_logs: +(\d+) (?: *(-?\d+(?:\.\d+)?) MiB +(-?\d+(?:\.\d+)?) MiB +(\d+)| {37})   (.*)$";
+let Row = @"^memory_profiler_logs: +(\d+) (?: {37}|(?: {12}| *(-?\d+(?:\.\d+)?) MiB) +(-?\d+(?:\.\d+)?) MiB(?: {12}| +(\d+)))   (.*)$";
 Lines
 | where IsFilename == 1
 | parse message with "memory_profiler_logs: Filename: " FileName
@@ -464,6 +464,46 @@ def test_query_reads_any_precision(lib, precision):
             assert len(tokens[1].partition(".")[2]) == precision
         else:
             assert (r["TotalMem_MiB"], r["IncreMem_MiB"], r["Occurrences"]) == (None,) * 3
+
+
+def tracer_pythons():
+    """Interpreters before 3.12 (where a tracer of the program's own takes
+    memline's line events): Debian's python3, and a pyenv 3.8 if there is one."""
+    pys = [("system-python3", "/usr/bin/python3")]
+    for path in sorted(glob.glob("/root/.pyenv/versions/3.8*/bin/python3"))[-1:]:
+        pys.append(("py3.8", path))
+    return pys
+
+
+@pytest.mark.parametrize("py", [p for _, p in tracer_pythons()],
+                         ids=[i for i, _ in tracer_pythons()])
+def test_query_reads_increment_only_rows(py):
+    """Rows counted while the program's own tracer held the line events
+    show an Increment alone: the query reads it, with nulls for the other
+    two cells (it once dropped those rows, which are the ones with bytes)."""
+    cp = run([py, os.path.join(HERE, "progs", "othertracer.py")], preload=True,
+             env_extra={"MEMLINE_FUNCTIONS": "traced_midway"})
+    assert cp.returncode == 0, cp
+    report = [l for l in cp.stderr.decode().split("\n") if l.startswith(PREFIX)]
+    assert report[0].endswith(" (no line events while another tracer was on: "
+                              "Increment only there)"), report[0]
+    inv = str(uuid.uuid4())
+    start = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    console = ["Executing 'Functions.F' (Reason='test', Id=%s)" % inv] + report + \
+        ["Executed 'Functions.F' (Succeeded, Id=%s, Duration=1ms)" % inv]
+    traces = traces_from_console("\n".join(
+        "[%s] %s" % ((start + datetime.timedelta(microseconds=n)).strftime(
+            "%Y-%m-%dT%H:%M:%S.%fZ"), line) for n, line in enumerate(console)))
+    got = list(memline_query(traces, now_after(traces)))
+    rows = [l[len(PREFIX):] for l in report[3:]]
+    assert [r["LineNumber"] for r in got] == [int(l[:6]) for l in rows]
+    for r, line in zip(got, rows):
+        occ = line[34:44].strip()
+        assert (r["TotalMem_MiB"], r["IncreMem_MiB"], r["Occurrences"], r["Contents"]) == \
+            (mib(line[7:19]), mib(line[20:32]), int(occ) if occ else None, line[47:]), line
+        assert r["FileName"] == report[0][len(FILENAME):]
+    only = [r for r in got if r["IncreMem_MiB"] is not None and r["TotalMem_MiB"] is None]
+    assert [r["IncreMem_MiB"] for r in only] == [1.9, 2.9]
 
 
 def test_query_filters_old_and_foreign_lines(console):
