@@ -8,11 +8,25 @@
 #include "output/format.h"
 #include "output/sink.h"
 
+/* A variable's value; an empty one is unset, as for every MEMLINE_*. */
 static const char *env(const char *name)
 {
 	const char *v = getenv(name);
 
 	return v && *v ? v : NULL;
+}
+
+/*
+ * What is wrong with a value that becomes part of every report line, as
+ * the end of a sentence starting with the value; NULL if nothing is.
+ */
+static const char *text_problem(const char *v)
+{
+	if (!out_utf8_ok(v, strlen(v)))
+		return "is not valid UTF-8";
+	if (out_has_control(v, strlen(v)))
+		return "has a control character, which would split or garble every report line";
+	return NULL;
 }
 
 static const char *const fields[] = {
@@ -21,12 +35,11 @@ static const char *const fields[] = {
 
 const char *attr_config_format_problem(const char *fmt, char *buf, size_t cap)
 {
+	const char *problem = text_problem(fmt);
 	bool message = false;
 
-	if (!*fmt)
-		return "is empty";
-	if (!out_utf8_ok(fmt, strlen(fmt)))
-		return "is not valid UTF-8";
+	if (problem)
+		return problem;
 	for (const char *p = fmt; *p; p++) {
 		bool known = false;
 
@@ -152,15 +165,14 @@ void attr_config_load(struct attr_config *c)
 	}
 
 	c->logger = env("MEMLINE_LOGGER");
-	if (c->logger && !out_utf8_ok(c->logger, strlen(c->logger))) {
-		out_notice("MEMLINE_LOGGER=%s is not valid UTF-8; using memory_profiler_logs",
-			   c->logger);
+	if (c->logger && (problem = text_problem(c->logger))) {
+		out_notice("MEMLINE_LOGGER=%s %s; using memory_profiler_logs", c->logger, problem);
 		c->logger = NULL;
 	}
 	if (!c->logger)
 		c->logger = "memory_profiler_logs";
 
-	c->format = getenv("MEMLINE_FORMAT");
+	c->format = env("MEMLINE_FORMAT");
 	if (!c->format) {
 		c->format = "%(name)s: %(message)s";
 	} else if ((problem = attr_config_format_problem(c->format, buf, sizeof(buf)))) {

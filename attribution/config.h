@@ -24,7 +24,10 @@ struct attr_config {
 	enum attr_async async;
 };
 
-/* Parses the environment; prints a notice per malformed value. */
+/*
+ * Parses the environment; prints a notice per malformed value.  An empty
+ * value is an unset one.
+ */
 void attr_config_load(struct attr_config *c);
 
 /*
