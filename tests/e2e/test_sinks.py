@@ -332,3 +332,32 @@ def test_sink_empty_value_is_unset(py, var):
         reps = check_work_reports(r.err)
         assert all(rep.precision == 1 for rep in reps)
 
+
+BAD_SETTINGS = {"MEMLINE_PRECISION": "x", "MEMLINE_SUMMARY": "yes", "MEMLINE_BOGUS": "1"}
+BAD_NOTICES = ["memline: unknown variable MEMLINE_BOGUS ignored",
+               "memline: MEMLINE_SUMMARY=yes is not one of 0, 1, all; no summary will be printed",
+               "memline: MEMLINE_PRECISION=x is not a whole number from 0 to 9; using 1"]
+
+
+@per_interpreter
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_sink_settings_named_once_across_a_process_pool(py, method):
+    # every worker, the resource tracker and the fork server said them again
+    r = Result(subprocess.run([py, prog("mp_notice.py"), method], capture_output=True,
+                              timeout=120, env=preload_env("f", BAD_SETTINGS)))
+    assert r.returncode == 0 and r.out == "[1000, 2000]\n", r
+    assert len(parse_reports(r.err, PREFIX)) == 2, r.err
+    assert notices(r.err) == BAD_NOTICES + (
+        [] if method == "fork" else ["memline: MEMLINE_FUNCTIONS: f matched no function that "
+                                     "ran in process N"]), r.err
+
+
+@per_interpreter
+def test_sink_settings_named_again_by_another_program(py):
+    # a Python program the program starts is not one of multiprocessing's
+    # helpers, even when it is started with -c
+    code = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'pass'])"
+    r = Result(subprocess.run([py, "-c", code], capture_output=True, timeout=60,
+                              env=preload_env("", BAD_SETTINGS)))
+    assert r.returncode == 0 and r.out == "", r
+    assert notices(r.err) == BAD_NOTICES * 2, r.err
