@@ -86,10 +86,14 @@ unit: $(UNIT_BINS)
 e2e: all $(CTARGETS)
 	MEMLINE_LIB=$(abspath $(LIB)) MEMLINE_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -rs tests/e2e
 
+# ld.so splits LD_PRELOAD at spaces and colons: PREFIX may hold neither
+# (DESTDIR, a staging directory, may)
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libmemline.so
-	install -m 0755 scripts/memline $(DESTDIR)$(PREFIX)/bin/memline
+	@case "$(PREFIX)" in *[' :']*) echo "make install: PREFIX=$(PREFIX) has a space" \
+		"or a colon, where LD_PRELOAD would split the library's path" >&2; exit 2;; esac
+	install -d "$(DESTDIR)$(PREFIX)/lib" "$(DESTDIR)$(PREFIX)/bin"
+	install -m 0755 $(LIB) "$(DESTDIR)$(PREFIX)/lib/libmemline.so"
+	install -m 0755 scripts/memline "$(DESTDIR)$(PREFIX)/bin/memline"
 
 clean:
 	rm -rf $(BUILD)

@@ -334,16 +334,8 @@ def release_held():
 
 
 def unmatched():
-    """[(index, text)] of the selectors that matched nothing here; none
-    in multiprocessing's helper processes (its resource tracker and fork
-    server, the workers it spawns), which run none of the program's
-    functions or only some: the program's own process speaks."""
-    argv = getattr(sys, 'argv', None)
-    if isinstance(argv, list) and argv[:1] == ['-c'] and (
-            '--multiprocessing-fork' in argv or
-            'multiprocessing.resource_tracker' in sys.modules or
-            'multiprocessing.forkserver' in sys.modules):
-        return []
+    """[(index, text)] of the selectors that matched nothing here (not
+    asked in multiprocessing's helper processes: attr_python_mp_helper)."""
     return [(i, sel[0]) for i, sel in enumerate(_selectors) if not sel[4]]
 
 

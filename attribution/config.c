@@ -1,18 +1,45 @@
 #include "attribution/config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "attribution/python.h"
 #include "output/format.h"
 #include "output/sink.h"
 
+/* A variable's value; an empty one is unset, as for every MEMLINE_*. */
 static const char *env(const char *name)
 {
 	const char *v = getenv(name);
 
 	return v && *v ? v : NULL;
+}
+
+void attr_config_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (attr_python_mp_helper())
+		return;
+	va_start(ap, fmt);
+	out_vnotice(fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * What is wrong with a value that becomes part of every report line, as
+ * the end of a sentence starting with the value; NULL if nothing is.
+ */
+static const char *text_problem(const char *v)
+{
+	if (!out_utf8_ok(v, strlen(v)))
+		return "is not valid UTF-8";
+	if (out_has_control(v, strlen(v)))
+		return "has a control character, which would split or garble every report line";
+	return NULL;
 }
 
 static const char *const fields[] = {
@@ -21,12 +48,11 @@ static const char *const fields[] = {
 
 const char *attr_config_format_problem(const char *fmt, char *buf, size_t cap)
 {
+	const char *problem = text_problem(fmt);
 	bool message = false;
 
-	if (!*fmt)
-		return "is empty";
-	if (!out_utf8_ok(fmt, strlen(fmt)))
-		return "is not valid UTF-8";
+	if (problem)
+		return problem;
 	for (const char *p = fmt; *p; p++) {
 		bool known = false;
 
@@ -79,8 +105,9 @@ static const char *absolute(const char *path)
 		return path;
 	cwd = getcwd(NULL, 0);
 	if (!cwd) {
-		out_notice("MEMLINE_OUTPUT=file:%s is relative, and the current directory "
-			   "cannot be found (%s); reports go to stderr", path, strerror(errno));
+		attr_config_notice("MEMLINE_OUTPUT=file:%s is relative, and the current "
+				   "directory cannot be found (%s); reports go to stderr", path,
+				   strerror(errno));
 		return NULL;
 	}
 	abs = malloc(2 * strlen(cwd) + strlen(path) + 2);
@@ -111,7 +138,7 @@ static bool flag(const char *name, bool *out)
 		*out = true;
 		return true;
 	}
-	out_notice("%s=%s is not 0 or 1; using 0", name, v);
+	attr_config_notice("%s=%s is not 0 or 1; using 0", name, v);
 	*out = false;
 	return false;
 }
@@ -123,7 +150,8 @@ void attr_config_load(struct attr_config *c)
 
 	c->functions = env("MEMLINE_FUNCTIONS");
 	if (c->functions && strspn(c->functions, ", \t") == strlen(c->functions)) {
-		out_notice("MEMLINE_FUNCTIONS=%s names no function; no line reports", c->functions);
+		attr_config_notice("MEMLINE_FUNCTIONS=%s names no function; no line reports",
+				   c->functions);
 		c->functions = NULL;
 	}
 
@@ -135,8 +163,8 @@ void attr_config_load(struct attr_config *c)
 	} else if (!strcmp(v, "stdout")) {
 		c->output = ATTR_OUT_STDOUT;
 		if (!out_std_open(1)) {
-			out_notice("MEMLINE_OUTPUT=stdout: standard output was closed when the "
-				   "program started; reports go to stderr");
+			attr_config_notice("MEMLINE_OUTPUT=stdout: standard output was closed "
+					   "when the program started; reports go to stderr");
 			c->output = ATTR_OUT_STDERR;
 		}
 	} else if (!strcmp(v, "logging")) {
@@ -147,25 +175,25 @@ void attr_config_load(struct attr_config *c)
 		if (c->path)
 			c->output = ATTR_OUT_FILE;
 	} else {
-		out_notice("MEMLINE_OUTPUT=%s is not stderr, stdout, logging or file:PATH; "
-			   "using stderr", v);
+		attr_config_notice("MEMLINE_OUTPUT=%s is not stderr, stdout, logging or "
+				   "file:PATH; using stderr", v);
 	}
 
 	c->logger = env("MEMLINE_LOGGER");
-	if (c->logger && !out_utf8_ok(c->logger, strlen(c->logger))) {
-		out_notice("MEMLINE_LOGGER=%s is not valid UTF-8; using memory_profiler_logs",
-			   c->logger);
+	if (c->logger && (problem = text_problem(c->logger))) {
+		attr_config_notice("MEMLINE_LOGGER=%s %s; using memory_profiler_logs", c->logger,
+				   problem);
 		c->logger = NULL;
 	}
 	if (!c->logger)
 		c->logger = "memory_profiler_logs";
 
-	c->format = getenv("MEMLINE_FORMAT");
+	c->format = env("MEMLINE_FORMAT");
 	if (!c->format) {
 		c->format = "%(name)s: %(message)s";
 	} else if ((problem = attr_config_format_problem(c->format, buf, sizeof(buf)))) {
-		out_notice("MEMLINE_FORMAT=%s %s; using %%(name)s: %%(message)s", c->format,
-			   problem);
+		attr_config_notice("MEMLINE_FORMAT=%s %s; using %%(name)s: %%(message)s",
+				   c->format, problem);
 		c->format = "%(name)s: %(message)s";
 	}
 
@@ -178,7 +206,8 @@ void attr_config_load(struct attr_config *c)
 		long p = strspn(v, "0123456789") == strlen(v) ? strtol(v, NULL, 10) : -1;
 
 		if (p < 0 || p > 9)
-			out_notice("MEMLINE_PRECISION=%s is not a whole number from 0 to 9; using 1", v);
+			attr_config_notice("MEMLINE_PRECISION=%s is not a whole number from 0 "
+					   "to 9; using 1", v);
 		else
 			c->precision = (int)p;
 	}
@@ -188,5 +217,5 @@ void attr_config_load(struct attr_config *c)
 	if (v && !strcmp(v, "thread"))
 		c->async = ATTR_ASYNC_THREAD;
 	else if (v && strcmp(v, "own"))
-		out_notice("MEMLINE_ASYNC=%s is not own or thread; using own", v);
+		attr_config_notice("MEMLINE_ASYNC=%s is not own or thread; using own", v);
 }

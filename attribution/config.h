@@ -1,6 +1,7 @@
 /*
  * The MEMLINE_* variables, read once.  A malformed value is named in one
- * line on stderr and replaced by its default.
+ * line on stderr (by the program's process, not again by multiprocessing's
+ * helpers) and replaced by its default.
  */
 #ifndef ATTR_CONFIG_H
 #define ATTR_CONFIG_H
@@ -24,8 +25,18 @@ struct attr_config {
 	enum attr_async async;
 };
 
-/* Parses the environment; prints a notice per malformed value. */
+/*
+ * Parses the environment; prints a notice per malformed value.  An empty
+ * value is an unset one.
+ */
 void attr_config_load(struct attr_config *c);
+
+/*
+ * A notice about the settings, on stderr; none in multiprocessing's helper
+ * processes (attr_python_mp_helper()), which read the same environment
+ * after the program's own process has said it.
+ */
+void attr_config_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * What is wrong with fmt as a MEMLINE_FORMAT, as the end of a sentence

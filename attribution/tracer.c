@@ -36,6 +36,7 @@
 #include "attribution/config.h"
 #include "attribution/lines.h"
 #include "attribution/pyapi.h"
+#include "attribution/python.h"
 #include "output/format.h"
 #include "output/report.h"
 #include "output/sink.h"
@@ -2526,7 +2527,10 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 	r = boot_call("release_held", NULL, NULL, NULL);
 	if (r)
 		write_unlogged(r);
-	r = forked_child ? NULL : boot_call("unmatched", NULL, NULL, NULL);
+	/* a forked child's matches are its parent's; multiprocessing's helpers
+	 * run none of the program's functions or only some: the program speaks */
+	r = forked_child || attr_python_mp_helper() ? NULL :
+							boot_call("unmatched", NULL, NULL, NULL);
 	for (ssize_t i = 0; r && i < P.PyList_Size(r); i++) {
 		PyObject *item = P.PyList_GetItem(r, i), *keep;
 		long at = P.PyLong_AsLong(P.PyTuple_GetItem(item, 0));
@@ -2735,6 +2739,7 @@ void attr_python_init(bool python)
 		atomic_store(&attr_poll_state, 2);
 		return;
 	}
+	attr_python_read_cmdline();
 	short_version(version, sizeof(version));
 	if (!attr_pyapi_resolve(&missing) || version[0] != '3' || version[1] != '.' ||
 	    atoi(version + 2) < 8 || atoi(version + 2) > 13) {

@@ -225,6 +225,20 @@ static size_t utf8_char(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The bytes out_escape() shows escaped even in valid UTF-8. */
+static bool control(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+bool out_has_control(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (control((unsigned char)s[i]))
+			return true;
+	return false;
+}
+
 bool out_utf8_ok(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -244,7 +258,7 @@ size_t out_escape(char *buf, size_t cap, const char *s, size_t n)
 
 	for (size_t i = 0, k; i < n; i += k) {
 		k = utf8_char(u + i, n - i);
-		if (k > 1 || (k == 1 && u[i] >= 0x20 && u[i] != 0x7f)) {
+		if (k > 1 || (k == 1 && !control(u[i]))) {
 			for (size_t j = 0; j < k; j++)
 				put(&o, (char)u[i + j]);
 			continue;

@@ -31,6 +31,12 @@ const char *out_mib(char *buf, size_t cap, int64_t bytes, int decimals);
 bool out_utf8_ok(const char *s, size_t n);
 
 /*
+ * Does s[0..n) hold a control character (U+0000-U+001F or U+007F: a line
+ * break, a tab, an escape...), which out_escape() shows escaped?
+ */
+bool out_has_control(const char *s, size_t n);
+
+/*
  * Copies s[0..n) into buf for a one-line message: \n \r \t and other
  * control bytes, and bytes that are not UTF-8, become \n \r \t or \xNN.
  * NUL-terminated, truncated when full; returns the length written.

@@ -156,18 +156,24 @@ static void stderr_write(void *ctx, const char *text, size_t len)
 
 const struct out_sink out_stderr = { stderr_write, NULL };
 
-void out_notice(const char *fmt, ...)
+void out_vnotice(const char *fmt, va_list ap)
 {
 	char raw[OUT_LINE_MAX], line[OUT_LINE_MAX];
 	size_t n = out_format(line, sizeof(line), "memline: ");
-	va_list ap;
 
-	va_start(ap, fmt);
 	out_vformat(raw, sizeof(raw), fmt, ap);
-	va_end(ap);
 	n += out_escape(line + n, sizeof(line) - n - 1, raw, strlen(raw));
 	line[n++] = '\n';
 	out_stderr.write(out_stderr.ctx, line, n);
+}
+
+void out_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	out_vnotice(fmt, ap);
+	va_end(ap);
 }
 
 /* ---- file: ---- */

@@ -7,6 +7,7 @@
 #ifndef OUT_SINK_H
 #define OUT_SINK_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -33,6 +34,7 @@ void out_keep_stderr(void);
  * value) are escaped, so a notice is always one line.
  */
 void out_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void out_vnotice(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /*
  * Was fd 1 or 2 open when the library was loaded?  One that was closed is

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "attribution/account.h"
+#include "attribution/config.h"
 #include "attribution/lines.h"
 #include "attribution/python.h"
 #include "output/sink.h"
@@ -96,11 +97,11 @@ static void check_environment(void)
 		for (size_t i = 0; i < sizeof(known_vars) / sizeof(*known_vars); i++)
 			known |= strlen(known_vars[i]) == n && !strncmp(*e, known_vars[i], n);
 		if (!known)
-			out_notice("unknown variable %.*s ignored", (int)n, *e);
+			attr_config_notice("unknown variable %.*s ignored", (int)n, *e);
 	}
 	if (summary == SUMMARY_BAD)
-		out_notice("MEMLINE_SUMMARY=%s is not one of 0, 1, all; no summary will be printed",
-			   getenv("MEMLINE_SUMMARY"));
+		attr_config_notice("MEMLINE_SUMMARY=%s is not one of 0, 1, all; no summary will "
+				   "be printed", getenv("MEMLINE_SUMMARY"));
 }
 
 __attribute__((constructor)) static void pl_start(void)

@@ -77,12 +77,108 @@ def test_launcher_bad_usage(argv, message):
 
 
 def test_launcher_command_not_found():
-    # was the shell's "line 70: ...: No such file or directory"
-    for cmd in ("/nonexistent/prog", "no-such-command-here"):
+    # was the shell's "line 70: ...: No such file or directory"; a shell
+    # keyword or builtin with no program of that name cannot be exec'd either
+    for cmd in ("/nonexistent/prog", "no-such-command-here", "if"):
         r = subprocess.run([MEMLINE, "-f", "main", "--", cmd], capture_output=True, text=True,
                            timeout=30, env=clean_env())
         assert r.returncode == 127 and r.stdout == "", r
         assert r.stderr == "memline: no such command: %s\n" % cmd, r.stderr
+
+
+@pytest.mark.parametrize("argv, option", [(["-o", "--", "ls"], "-o"),
+                                          (["--format", "--", "ls"], "--format"),
+                                          (["-f", "main", "-o", "--"], "-o")])
+def test_launcher_value_is_never_the_end_of_options(argv, option):
+    # -o took "--" as the output and ran "ls" as if it were the command
+    r = subprocess.run([MEMLINE, *argv], capture_output=True, text=True, timeout=30,
+                       env=clean_env())
+    assert r.returncode == 2 and r.stdout == "", r
+    assert r.stderr.splitlines() == ["memline: %s needs a value" % option,
+                                     "try 'memline --help'"], r.stderr
+
+
+def _env_of(r):
+    return dict(l.split("=", 1) for l in r.stdout.splitlines() if "=" in l)
+
+
+def test_launcher_takes_memline_functions_from_the_environment(lib):
+    # the README: the launcher only sets the variables, so one already set
+    # must do; -f overrides it
+    for argv, want in ((["--"], "f"), (["-f", "g", "--"], "g")):
+        r = subprocess.run([MEMLINE, *argv, "/usr/bin/env"], capture_output=True, text=True,
+                           timeout=30, env=clean_env(MEMLINE_FUNCTIONS="f"))
+        assert r.returncode == 0 and r.stderr == "", r
+        assert _env_of(r)["MEMLINE_FUNCTIONS"] == want
+        assert _env_of(r)["LD_PRELOAD"] == os.path.realpath(lib)
+    r = subprocess.run([MEMLINE, "--", "true"], capture_output=True, text=True, timeout=30,
+                       env=clean_env(MEMLINE_FUNCTIONS=""))
+    assert r.returncode == 2, r
+    assert r.stderr.splitlines()[0] == "memline: name the functions to profile with -f"
+
+
+@pytest.mark.parametrize("summary, ok", [("0", False), ("", False), ("yes", False),
+                                         ("1", True), ("all", True)])
+def test_launcher_summary_stands_in_for_functions_only_when_on(summary, ok):
+    # MEMLINE_SUMMARY=0 was taken as a summary asked for
+    r = subprocess.run([MEMLINE, "--", "/bin/sh", "-c", "echo ran"], capture_output=True,
+                       text=True, timeout=30, env=clean_env(MEMLINE_SUMMARY=summary))
+    if ok:
+        assert r.returncode == 0 and r.stdout == "ran\n", r
+    else:
+        assert r.returncode == 2 and r.stdout == "", r
+        assert r.stderr.splitlines() == ["memline: name the functions to profile with -f",
+                                         "try 'memline --help'"], r.stderr
+
+
+def test_launcher_command_not_executable(tmp_path):
+    # was "no such command" (127); a shell says 126
+    script = tmp_path / "t1.py"
+    script.write_text("print(1)\n")
+    for cmd in (str(script), str(tmp_path)):
+        r = subprocess.run([MEMLINE, "-f", "main", "--", cmd], capture_output=True, text=True,
+                           timeout=30, env=clean_env())
+        assert r.returncode == 126 and r.stdout == "", r
+        assert r.stderr == "memline: not executable: %s\n" % cmd, r.stderr
+    r = subprocess.run([MEMLINE, "-f", "main", "--", "./t1.py"], capture_output=True, text=True,
+                       timeout=30, env=clean_env(), cwd=str(tmp_path))
+    assert r.returncode == 126 and r.stderr == "memline: not executable: ./t1.py\n", r
+
+
+def test_launcher_installed_under_a_path_with_a_space(lib, tmp_path):
+    # ld.so splits LD_PRELOAD at spaces: the program ran unprofiled, after
+    # ld.so's own errors
+    prefix = tmp_path / "some dir"
+    for sub, src in (("bin/memline", MEMLINE), ("lib/libmemline.so", lib)):
+        (prefix / sub).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, str(prefix / sub))
+    r = subprocess.run([str(prefix / "bin" / "memline"), "-f", "main", "--", "/bin/echo", "ran"],
+                       capture_output=True, text=True, timeout=30, env=clean_env())
+    assert r.returncode == 2 and r.stdout == "", r
+    assert r.stderr == ("memline: cannot preload %s/lib/libmemline.so: LD_PRELOAD splits paths "
+                        "at spaces and colons (install memline under a path without them)\n"
+                        % prefix), r.stderr
+
+
+def test_make_install_under_a_path_with_a_space(lib, tmp_path):
+    # the unquoted install rule made "/tmp/some" and "dir/lib"
+    prefix = str(tmp_path / "some dir")
+    r = subprocess.run(["make", "-C", az.ROOT, "--no-print-directory", "install",
+                        "PREFIX=" + prefix], capture_output=True, text=True, timeout=300,
+                       env=clean_env())
+    assert r.returncode == 2, r
+    assert r.stderr.splitlines()[0] == (
+        "make install: PREFIX=%s has a space or a colon, where LD_PRELOAD would split the "
+        "library's path" % prefix), r.stderr
+    assert os.listdir(str(tmp_path)) == []
+    # a staging DESTDIR may have one
+    stage = str(tmp_path / "st age")
+    r = subprocess.run(["make", "-C", az.ROOT, "--no-print-directory", "install",
+                        "DESTDIR=" + stage, "PREFIX=/opt/memline"], capture_output=True,
+                       text=True, timeout=300, env=clean_env())
+    assert r.returncode == 0, r
+    for path in ("bin/memline", "lib/libmemline.so"):
+        assert os.access(os.path.join(stage, "opt/memline", path), os.X_OK), path
 
 
 def test_launcher_appends_to_ld_preload(lib):

@@ -656,15 +656,15 @@ def test_malformed_setting(py, var, value):
 
 @per_interpreter
 def test_empty_format_keeps_the_report(py):
-    # an empty MEMLINE_FORMAT must not blank every line: either logging's
-    # meaning of an empty format (%(message)s), or one notice and the default
+    # an empty MEMLINE_FORMAT must not blank every line; like every empty
+    # MEMLINE_* value it is unset: the default, and nothing said (it was
+    # one notice and the default, while the other variables were silent)
     r = memline(py, "simple.py", "work", env={"MEMLINE_FORMAT": ""})
     assert r.returncode == 0, r
-    lines = notices(r.err)
-    rest = "\n".join(l for l in r.err.split("\n") if not l.startswith("memline: "))
-    reports = parse_reports(rest, PREFIX if lines else "")
-    assert len(reports) == 1 and len(lines) <= 1, r
-    check_simple_report(reports[0])
+    assert notices(r.err) == [], r.err
+    (rep,) = parse_reports(r.err, PREFIX)
+    check_simple_report(rep)
+    assert strip_reports(r.err, PREFIX) == ""
 
 
 @per_interpreter

@@ -250,6 +250,8 @@ def test_sink_notice_escapes_control_characters(py, var, value, notice):
 
 # ---- strict settings ----
 
+CONTROL = "has a control character, which would split or garble every report line"
+
 STRICT = [
     ("MEMLINE_PRECISION", " 3",
      "MEMLINE_PRECISION= 3 is not a whole number from 0 to 9; using 1"),
@@ -271,6 +273,15 @@ STRICT = [
      "MEMLINE_FORMAT=%(message)s \\xff is not valid UTF-8; " + DEFAULT_FORMAT),
     ("MEMLINE_LOGGER", b"log\xff",
      "MEMLINE_LOGGER=log\\xff is not valid UTF-8; using memory_profiler_logs"),
+    # a line break split every report line in two
+    ("MEMLINE_FORMAT", "x\n%(message)s",
+     "MEMLINE_FORMAT=x\\n%(message)s " + CONTROL + "; " + DEFAULT_FORMAT),
+    ("MEMLINE_FORMAT", "%(message)s\r",
+     "MEMLINE_FORMAT=%(message)s\\r " + CONTROL + "; " + DEFAULT_FORMAT),
+    ("MEMLINE_FORMAT", "\x1b[1m%(message)s",
+     "MEMLINE_FORMAT=\\x1b[1m%(message)s " + CONTROL + "; " + DEFAULT_FORMAT),
+    ("MEMLINE_LOGGER", "log\nger",
+     "MEMLINE_LOGGER=log\\nger " + CONTROL + "; using memory_profiler_logs"),
 ]
 
 
@@ -278,7 +289,9 @@ STRICT = [
 @pytest.mark.parametrize("var,value,notice", STRICT,
                          ids=["precision-space", "precision-plus", "format-no-message",
                               "format-bare-percent", "format-trailing-percent",
-                              "format-unknown-field", "format-not-utf8", "logger-not-utf8"])
+                              "format-unknown-field", "format-not-utf8", "logger-not-utf8",
+                              "format-newline", "format-return", "format-escape",
+                              "logger-newline"])
 def test_sink_strict_setting(py, var, value, notice):
     r = memline(py, "sink_work.py", env={var: value})
     assert r.returncode == 0, r
@@ -299,3 +312,52 @@ def test_sink_double_percent_in_path_is_one(py, tmp_path):
     assert name.startswith("ml-100%-") and name[len("ml-100%-"):-4].isdigit(), name
     check_work_reports((tmp_path / name).read_text())
 
+
+
+SETTINGS = ("MEMLINE_FUNCTIONS", "MEMLINE_OUTPUT", "MEMLINE_LOGGER", "MEMLINE_FORMAT",
+            "MEMLINE_INCREMENTS_ONLY", "MEMLINE_PRECISION", "MEMLINE_ASYNC", "MEMLINE_SUMMARY")
+
+
+@per_interpreter
+@pytest.mark.parametrize("var", SETTINGS)
+def test_sink_empty_value_is_unset(py, var):
+    # MEMLINE_FORMAT= was "is empty; using ..."; the others were unset already
+    r = memline(py, "sink_work.py", env={var: ""})
+    assert r.returncode == 0, r
+    assert r.out == "first 3000000\nsecond 3000000\n"
+    if var == "MEMLINE_FUNCTIONS":      # no functions: no reports, nothing said
+        assert r.err == "", r
+    else:                               # the defaults: full reports, precision 1
+        assert notices(r.err) == [], r.err
+        reps = check_work_reports(r.err)
+        assert all(rep.precision == 1 for rep in reps)
+
+
+BAD_SETTINGS = {"MEMLINE_PRECISION": "x", "MEMLINE_SUMMARY": "yes", "MEMLINE_BOGUS": "1"}
+BAD_NOTICES = ["memline: unknown variable MEMLINE_BOGUS ignored",
+               "memline: MEMLINE_SUMMARY=yes is not one of 0, 1, all; no summary will be printed",
+               "memline: MEMLINE_PRECISION=x is not a whole number from 0 to 9; using 1"]
+
+
+@per_interpreter
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_sink_settings_named_once_across_a_process_pool(py, method):
+    # every worker, the resource tracker and the fork server said them again
+    r = Result(subprocess.run([py, prog("mp_notice.py"), method], capture_output=True,
+                              timeout=120, env=preload_env("f", BAD_SETTINGS)))
+    assert r.returncode == 0 and r.out == "[1000, 2000]\n", r
+    assert len(parse_reports(r.err, PREFIX)) == 2, r.err
+    assert notices(r.err) == BAD_NOTICES + (
+        [] if method == "fork" else ["memline: MEMLINE_FUNCTIONS: f matched no function that "
+                                     "ran in process N"]), r.err
+
+
+@per_interpreter
+def test_sink_settings_named_again_by_another_program(py):
+    # a Python program the program starts is not one of multiprocessing's
+    # helpers, even when it is started with -c
+    code = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'pass'])"
+    r = Result(subprocess.run([py, "-c", code], capture_output=True, timeout=60,
+                              env=preload_env("", BAD_SETTINGS)))
+    assert r.returncode == 0 and r.out == "", r
+    assert notices(r.err) == BAD_NOTICES * 2, r.err

@@ -67,3 +67,21 @@ Test(format, mib_matches_python)
 				 (long long)cases[i].bytes, cases[i].decimals);
 	}
 }
+
+/* The characters out_escape() shows escaped in valid UTF-8, and only those. */
+Test(format, control_characters)
+{
+	static const char *const with[] = { "\n", "a\rb", "\t", "\x1b[0m", "\x7f", "\x01" };
+	static const char *const without[] = { "", "abc %(message)s", "\xc3\xa9", "\xc2\x85" };
+
+	for (size_t i = 0; i < sizeof(with) / sizeof(*with); i++) {
+		cr_assert(out_has_control(with[i], strlen(with[i])), "%zu", i);
+		out_escape(buf, sizeof(buf), with[i], strlen(with[i]));
+		cr_assert(strchr(buf, '\\'), "%zu", i);
+	}
+	for (size_t i = 0; i < sizeof(without) / sizeof(*without); i++) {
+		cr_assert_not(out_has_control(without[i], strlen(without[i])), "%zu", i);
+		out_escape(buf, sizeof(buf), without[i], strlen(without[i]));
+		cr_assert_str_eq(buf, without[i]);
+	}
+}
