@@ -299,6 +299,46 @@ def _taken(logging, logger):
     return last is not None and last.level <= logging.INFO
 
 
+_noted_signals = []
+
+
+def _note_signal(signum, frame):
+    _noted_signals.append(signum)
+
+
+def signals_wait():
+    """Main thread, before the logging sink runs the program's handlers:
+    the program's Python signal handlers give way to one that only notes
+    the signal, so that none raises inside logging (between a lock's
+    acquire and its release).  Returns [(signum, handler)] to put back."""
+    sig = sys.modules.get('_signal')
+    waiting = []
+    for n in range(1, 65) if sig is not None else ():
+        try:
+            h = sig.getsignal(n)
+            if callable(h):
+                sig.signal(n, _note_signal)
+                waiting.append((n, h))
+        except (ValueError, OSError, TypeError):
+            continue
+    return waiting
+
+
+def signals_resume(waiting):
+    """After: the handlers back, and the signals that came meanwhile raised
+    again -- their handlers run now, in memline's Python, and an exception
+    of theirs is the program's, raised where the report was made."""
+    sig = sys.modules.get('_signal')
+    for n, h in waiting:
+        try:
+            if sig.getsignal(n) is _note_signal:
+                sig.signal(n, h)
+        except (ValueError, OSError, TypeError):
+            pass
+    while _noted_signals:
+        sig.raise_signal(_noted_signals.pop(0))
+
+
 def _emit(logging, name, lines):
     logger = logging.getLogger(name)
     if not _taken(logging, logger):

@@ -1206,14 +1206,44 @@ static void logging_write(void *ctx, const char *text, size_t len)
 	P.PyErr_Clear();
 }
 
+/*
+ * The logging sink runs the program's handlers, which take locks: a signal
+ * handler's exception landing in one of them between a lock's acquire and
+ * the try that releases it would leave the lock taken, and the next report
+ * (another thread's) waiting on it for ever.  On the main thread -- the
+ * only one where Python signal handlers run, whichever thread the signal
+ * reached -- the program's handlers wait meanwhile (boot.py's
+ * signals_wait): a signal that comes is noted and raised again after.
+ */
+static PyObject *signals_wait(void)
+{
+	if (P.PyThread_get_thread_ident() != main_ident)
+		return NULL;
+	return boot_call("signals_wait", NULL, NULL, NULL);
+}
+
+static void signals_resume(PyObject *waiting)
+{
+	PyObject *r;
+
+	if (!waiting)
+		return;
+	r = boot_call("signals_resume", "(O)", waiting, NULL);
+	if (r)
+		P.Py_DecRef(r);
+	P.Py_DecRef(waiting);
+}
+
 static void logging_emit(PyObject *lines)
 {
 	PyObject *name = str_of(cfg.logger, strlen(cfg.logger));
-	PyObject *r;
+	PyObject *r, *waiting;
 
 	P.PyErr_Clear();
 	if (name && lines) {
+		waiting = signals_wait();
 		r = boot_call("log", "OO", name, lines);
+		signals_resume(waiting);
 		if (r)
 			P.Py_DecRef(r);
 	}
@@ -1578,6 +1608,23 @@ static bool quiet_lift(void *ts);
 static void quiet_restore(void *ts, bool lifted);
 
 /* A selected frame's evaluation returned: suspended (it yielded) or done. */
+/*
+ * A signal handler's exception, raised while memline reported at a
+ * function's return (its logging sink runs Python), is raised as the
+ * function's own: at its return, where the bare program would meet it,
+ * inside the caller's try statement -- not at the next step, which may be
+ * past it.  Not for generators: an error there would end one that only
+ * yielded.
+ */
+static PyObject *raise_at_return(PyObject *r)
+{
+	if (!r || !handed_back[0] || P.PyThread_get_thread_ident() != main_ident)
+		return r;
+	P.Py_DecRef(r);
+	hand_back(NULL);
+	return NULL;
+}
+
 static void after_eval(PyObject *key, bool suspended)
 {
 	struct attr_inv *top = attr_me.top;
@@ -1647,7 +1694,7 @@ static __attribute__((noinline)) PyObject *eval_selected(void *ts, PyFrameObject
 			   ((eval39_fn)prev_eval)(ts, frame, throwflag);
 	quiet_restore(ts, lifted);
 	after_eval((PyObject *)frame, r && ci->generator && frame_suspended(frame));
-	return r;
+	return ci->generator ? r : raise_at_return(r);
 }
 
 /*
@@ -1969,7 +2016,7 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	if (top && top->frame == (PyObject *)iframe && top->gap)
 		gap_close(top);	/* no call event came, or the return one did */
 	after_eval(iframe, r && ci->generator && is_suspended_gen(iframe));
-	return r;
+	return ci->generator ? r : raise_at_return(r);
 }
 
 static __attribute__((noinline)) PyObject *eval_frame311_slow(void *ts, void *iframe,
@@ -2210,7 +2257,7 @@ static PyObject *mon_leave(bool yielding, PyObject *code)
 			finish(top);
 		leave(&e);
 	}
-	return none();
+	return mon_result(none());
 }
 
 static PyObject *mon_yield(PyObject *self, PyObject *const *args, ssize_t n)
@@ -2511,7 +2558,7 @@ static PyObject *py_notice(PyObject *self, PyObject *text)
 static PyObject *py_at_exit(PyObject *self, PyObject *args)
 {
 	struct saved_error e;
-	PyObject *r;
+	PyObject *r, *waiting;
 
 	(void)self;
 	(void)args;
@@ -2524,7 +2571,9 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 			note_mem(v);
 		report(v, !generator_closed(v));
 	}
+	waiting = signals_wait();
 	r = boot_call("release_held", NULL, NULL, NULL);
+	signals_resume(waiting);
 	if (r)
 		write_unlogged(r);
 	/* a forked child's matches are its parent's; multiprocessing's helpers

@@ -361,3 +361,19 @@ def test_sink_settings_named_again_by_another_program(py):
                               env=preload_env("", BAD_SETTINGS)))
     assert r.returncode == 0 and r.out == "", r
     assert notices(r.err) == BAD_NOTICES * 2, r.err
+
+
+@per_interpreter
+@pytest.mark.parametrize("configured", [False, True], ids=["stderr-fallback", "handler"])
+def test_sink_logging_with_a_signal_handler_that_raises(py, configured):
+    # A SIGALRM handler raising every 0.3 ms while reports go through
+    # logging on the main thread: its exception landed inside logging (a
+    # handler's lock left taken: the other thread's next report waited for
+    # ever) or was raised past the program's try statement.  Now the
+    # program's handlers give way while memline logs, and a signal that
+    # came meanwhile is raised again after, where the report was made.
+    r = memline(py, "signal_logging.py", "sel", {"MEMLINE_OUTPUT": "logging"},
+                ["1.5"] + (["configured"] if configured else []))
+    assert r.returncode == 0 and r.out == "done True\n", (r.returncode, r.out, r.err[-3000:])
+    assert "Logging error" not in r.err and "Traceback" not in r.err, r.err[-3000:]
+    assert r.err.count("Filename: ") > 100
