@@ -157,6 +157,9 @@ static bool finalizing;	/* the at-exit reports are out */
  */
 static bool frames_are_keys;
 #define PYFRAME_F_FRAME 24	/* 3.11 PyFrameObject.f_frame */
+#define IF_OWNER 69		/* 3.11 _PyInterpreterFrame.owner: 1 =
+				   FRAME_OWNED_BY_GENERATOR */
+#define GEN_IFRAME 80		/* 3.11 PyGenObject.gi_iframe */
 
 static inline PyObject *frame_key(PyFrameObject *frame)
 {
@@ -962,6 +965,8 @@ static void hold_frame(struct attr_inv *v)
 
 static struct attr_inv *find_suspended(PyObject *frame)
 {
+	if (!frame)	/* (an orphan's key, see orphan_if_dead) */
+		return NULL;
 	for (struct attr_inv *v = all_invs; v; v = v->next_all)
 		if (v->frame == frame && v->suspended)
 			return v;
@@ -1034,26 +1039,68 @@ static void release_frame(struct attr_inv *v)
 }
 
 /*
- * 3.13 closes a generator suspended at a plain yield without throwing into
- * it, so no event tells us it ended: a weak reference to the generator
- * does, when it is dropped (and close_wrap, when it is closed).
+ * 3.11+: a weak reference to the generator tells us when it dies (see
+ * orphan_if_dead); with 3.11's eval hook the key is the generator's
+ * interpreter frame, inside the generator.  3.13 also closes one suspended
+ * at a plain yield without throwing into it, so no event tells us it
+ * ended: the weak reference does, when it is dropped (and close_wrap,
+ * when it is closed).
  */
 static void watch_generator(struct attr_inv *v)
 {
-	PyObject *gen;
+	PyObject *gen = NULL;
 
 	if (P.minor <= 10) {
 		release_frame(v);
 		return;
 	}
-	if (P.minor < 13 || v->gen_ref || !P.PyFrame_GetGenerator)
+	if (v->gen_ref || !v->frame)
 		return;
-	gen = P.PyFrame_GetGenerator((PyFrameObject *)v->frame);
+	if (frames_are_keys && ((const char *)v->frame)[IF_OWNER] == 1) {
+		gen = (PyObject *)((char *)v->frame - GEN_IFRAME);
+		P.Py_IncRef(gen);
+	} else if (v->frame_held && P.PyFrame_GetGenerator) {
+		gen = P.PyFrame_GetGenerator((PyFrameObject *)v->frame);
+	}
 	if (gen) {
 		v->gen_ref = P.PyWeakref_NewRef(gen, method("gen_died"));
 		P.Py_DecRef(gen);
 	}
 	P.PyErr_Clear();
+}
+
+/*
+ * A generator that ignores GeneratorExit yields again when its finalizer
+ * closes it, and CPython then frees it with its frame unfinished, without
+ * an event.  Its weak reference is dead by then (CPython clears them
+ * before the finalizer runs).  The invocation stays, to be reported at
+ * exit as unfinished, but lets go of the frame object at once: on 3.12+
+ * a frame object still referenced when CPython clears its frame takes the
+ * frame's locals and function over, and through the function's globals
+ * the module's dict, which CPython then never clears at exit -- no
+ * __del__ of a global, no finally of a live generator, no "Exception
+ * ignored" at shutdown.  The frame object may go now and its address
+ * come back as another frame's: the orphan is keyed by nothing, and
+ * counts nothing more (MEMLINE_ASYNC=thread).
+ */
+static void orphan_if_dead(struct attr_inv *v)
+{
+	PyObject *gen;
+
+	if (!v->gen_ref)
+		return;
+	gen = P.PyObject_CallObject(v->gen_ref, NULL);	/* the referent, or None */
+	if (gen)
+		P.Py_DecRef(gen);
+	P.PyErr_Clear();
+	if (gen != P.none)
+		return;
+	unwait(v);
+	if (v->frame_held)
+		P.Py_DecRef(v->frame);
+	v->frame_held = false;
+	v->frame = NULL;
+	v->iframe = NULL;
 }
 
 static void suspend(struct attr_inv *v)
@@ -1063,6 +1110,7 @@ static void suspend(struct attr_inv *v)
 	v->suspended = true;
 	watch_generator(v);
 	wait_on_thread(v);
+	orphan_if_dead(v);
 	trace_off_if_idle();
 }
 
@@ -1145,7 +1193,7 @@ static PyObject *py_gen_died(PyObject *self, PyObject *ref)
 				hold_frame(v);
 				break;
 			}
-			if (!closes_quietly(v))
+			if (P.minor < 13 || !closes_quietly(v))
 				break;	/* GeneratorExit goes in: its events follow */
 			unwait(v);
 			retire(v);
@@ -1936,11 +1984,9 @@ static PyObject *eval_frame38(PyFrameObject *frame, int throwflag)
 /* Offsets, checked against 3.11's headers (pyenv 3.11.7, Debian 3.11.2). */
 #define IF_GLOBALS 8		/* _PyInterpreterFrame.f_globals */
 #define IF_CODE 32		/* .f_code */
-#define IF_OWNER 69		/* .owner: 1 = FRAME_OWNED_BY_GENERATOR */
 #define TS_CFRAME 56		/* PyThreadState.cframe */
 #define CF_CURRENT 8		/* _PyCFrame.current_frame */
 #define GEN_STATE 75		/* PyGenObject.gi_frame_state: -1 suspended */
-#define GEN_IFRAME 80		/* PyGenObject.gi_iframe */
 
 /*
  * Each Python call now recurses in C.  Where a thread's stack ends is
