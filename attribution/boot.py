@@ -374,9 +374,16 @@ def release_held():
 
 
 def unmatched():
-    """[(index, text)] of the selectors that matched nothing here (not
-    asked in multiprocessing's helper processes: attr_python_mp_helper)."""
-    return [(i, sel[0]) for i, sel in enumerate(_selectors) if not sel[4]]
+    """[(index, text, more)] of the selectors that matched nothing here (not
+    asked in multiprocessing's helper processes: attr_python_mp_helper);
+    more: what the notice adds when the program started workers with
+    multiprocessing's spawn or forkserver, whose matches it cannot see."""
+    more = ''
+    if ('multiprocessing.popen_spawn_posix' in sys.modules or
+            'multiprocessing.popen_forkserver' in sys.modules):
+        more = (' (nor in its forked children; the workers multiprocessing started '
+                'with spawn or forkserver are not counted here and say nothing)')
+    return [(i, sel[0], more) for i, sel in enumerate(_selectors) if not sel[4]]
 
 
 def offset_lines(code):

@@ -2627,16 +2627,19 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 	r = forked_child || attr_python_mp_helper() ? NULL :
 							boot_call("unmatched", NULL, NULL, NULL);
 	for (ssize_t i = 0; r && i < P.PyList_Size(r); i++) {
-		PyObject *item = P.PyList_GetItem(r, i), *keep;
+		PyObject *item = P.PyList_GetItem(r, i), *keep, *keep_more;
 		long at = P.PyLong_AsLong(P.PyTuple_GetItem(item, 0));
 		const char *sel = utf8_of(P.PyTuple_GetItem(item, 1), &keep);
+		const char *more = utf8_of(P.PyTuple_GetItem(item, 2), &keep_more);
 
 		P.PyErr_Clear();
 		if (!(matched_shared && at >= 0 && at < MATCHED_MAX && matched_shared[at]))
-			out_notice("MEMLINE_FUNCTIONS: %s matched no function that ran in process %ld",
-				   sel ? sel : "?", (long)getpid());
+			out_notice("MEMLINE_FUNCTIONS: %s matched no function that ran in process %ld%s",
+				   sel ? sel : "?", (long)getpid(), more ? more : "");
 		if (keep)
 			P.Py_DecRef(keep);
+		if (keep_more)
+			P.Py_DecRef(keep_more);
 	}
 	if (r)
 		P.Py_DecRef(r);

@@ -1,4 +1,5 @@
-"""A pool's workers run the selected f, the main process never does.
+"""A pool's workers run the selected f (one of the three may get no job), the
+main process never does.
 
     mp_notice.py METHOD     (fork, spawn, forkserver)
 """
@@ -11,5 +12,7 @@ def f(n):
 
 
 if __name__ == "__main__":
-    with multiprocessing.get_context(sys.argv[1]).Pool(1) as pool:
-        print(pool.map(f, [1000, 2000]))
+    pool = multiprocessing.get_context(sys.argv[1]).Pool(3)
+    print(pool.map(f, [1000, 2000]))
+    pool.close()
+    pool.join()                       # the workers end as a program does
