@@ -212,6 +212,41 @@ def _shallow_lines(lines, after, depth):
     yield len(lines)
 
 
+def _scan(line, quote, level):
+    """One line of code read from a state: (the string still open at its
+    end -- its quote --, the bracket depth, whether a backslash outside
+    strings and comments continues it)."""
+    cont = False
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if quote:
+            if c == '\\':
+                i += 2
+            elif line.startswith(quote, i):
+                i += len(quote)
+                quote = None
+            else:
+                i += 1
+            continue
+        if c == '#':
+            break
+        if c == '"' or c == "'":
+            quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else c
+            i += len(quote)
+            continue
+        if c in '([{':
+            level += 1
+        elif c in ')]}':
+            level = max(0, level - 1)
+        elif c == '\\' and i == n - 1:
+            cont = True
+        i += 1
+    if quote is not None and len(quote) == 1 and not line.endswith('\\'):
+        quote = None                      # a one-quote string ends with its line
+    return quote, level, cont
+
+
 def _statement_starts(lines, start, after, depth):
     """The lines from after on that begin a statement no deeper than depth
     -- outside strings, brackets and backslash continuations, as far as a
@@ -223,34 +258,7 @@ def _statement_starts(lines, start, after, depth):
         line = lines[k]
         if quote is None and not level and not cont and k >= after and _shallow(line, depth):
             yield k
-        cont = False
-        i, n = 0, len(line)
-        while i < n:
-            c = line[i]
-            if quote:
-                if c == '\\':
-                    i += 2
-                elif line.startswith(quote, i):
-                    i += len(quote)
-                    quote = None
-                else:
-                    i += 1
-                continue
-            if c == '#':
-                break
-            if c == '"' or c == "'":
-                quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else c
-                i += len(quote)
-                continue
-            if c in '([{':
-                level += 1
-            elif c in ')]}':
-                level = max(0, level - 1)
-            elif c == '\\' and i == n - 1:
-                cont = True
-            i += 1
-        if quote is not None and len(quote) == 1 and not line.endswith('\\'):
-            quote = None                      # a one-quote string ends with its line
+        quote, level, cont = _scan(line, quote, level)
     yield len(lines)
 
 
@@ -284,29 +292,6 @@ def _parse_block(src, filename):
     return node
 
 
-def _code_ends_with_backslash(line):
-    """A backslash continues line: one outside strings and comments."""
-    quote = None
-    i, n = 0, len(line)
-    while i < n:
-        c = line[i]
-        if quote:
-            if c == '\\':
-                i += 1
-            elif line.startswith(quote, i):
-                i += len(quote) - 1
-                quote = None
-        elif c == '#':
-            return False
-        elif c == '"' or c == "'":
-            quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else c
-            i += len(quote) - 1
-        elif c == '\\' and i == n - 1:
-            return True
-        i += 1
-    return False
-
-
 def _one_line_block(lines, node, shift):
     """Is the body on the header's logical line (no indented block)?  Then
     inspect.getblock meets no INDENT, and takes no comment after it."""
@@ -317,7 +302,7 @@ def _one_line_block(lines, node, shift):
     ahead = lines[row].encode('utf-8', 'surrogatepass')[:first.col_offset]
     if ahead.strip(b' \t\f'):         # "): return x" after a long signature
         return True
-    return row > 0 and _code_ends_with_backslash(lines[row - 1].rstrip(' \t\f'))
+    return row > 0 and _scan(lines[row - 1].rstrip(' \t\f'), None, 0)[2]
 
 
 def _with_comments(lines, end, node, shift):
