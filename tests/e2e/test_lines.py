@@ -1082,6 +1082,11 @@ def test_selected_recursion_deep_in_a_small_thread_stack(py):
                                    "program runs on"] if is_311(py) else []), r.err
 
 
+POOL_UNMATCHED = ("memline: MEMLINE_FUNCTIONS: f matched no function that ran in process N "
+                  "(nor in its forked children; the workers multiprocessing started with "
+                  "spawn or forkserver are not counted here and say nothing)")
+
+
 @per_interpreter
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_unmatched_selectors_across_a_process_pool(py, method):
@@ -1091,11 +1096,7 @@ def test_unmatched_selectors_across_a_process_pool(py, method):
     r = memline(py, "mp_notice.py", "f", [method])
     assert r.returncode == 0 and r.out == "[1000, 2000]\n", r
     assert len(parse_reports(r.err, PREFIX)) == 2, r.err
-    assert notices(r.err) == ([] if method == "fork" else
-                              ["memline: MEMLINE_FUNCTIONS: f matched no function that ran "
-                               "in process N (nor in its forked children; the workers "
-                               "multiprocessing started with spawn or forkserver are not "
-                               "counted here and say nothing)"]), r.err
+    assert notices(r.err) == ([] if method == "fork" else [POOL_UNMATCHED]), r.err
 
 
 @per_interpreter
