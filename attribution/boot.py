@@ -335,8 +335,15 @@ def signals_resume(waiting):
                 sig.signal(n, h)
         except (ValueError, OSError, TypeError):
             pass
-    while _noted_signals:
-        sig.raise_signal(_noted_signals.pop(0))
+    noted = _noted_signals[:]
+    del _noted_signals[:]
+    for i, n in enumerate(noted):
+        try:
+            sig.raise_signal(n)
+        except BaseException:
+            for later in noted[i + 1:]:     # CPython runs these at its next check
+                posix.kill(posix.getpid(), later)
+            raise
 
 
 def _emit(logging, name, lines):
