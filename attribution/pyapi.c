@@ -33,6 +33,8 @@ bool attr_pyapi_resolve(const char **missing)
 		return false;
 	}
 	attr_py.exc_memory = *exc;
+	exc = dlsym(RTLD_DEFAULT, "PyExc_RecursionError");
+	attr_py.exc_recursion = exc ? *exc : NULL;
 	attr_py.gen_type = dlsym(RTLD_DEFAULT, "PyGen_Type");
 	attr_py.coro_type = dlsym(RTLD_DEFAULT, "PyCoro_Type");
 	return true;

@@ -101,6 +101,8 @@ enum {
 	X(void, PyThreadState_EnterTracing, (void *), 0)                        \
 	X(void, PyThreadState_LeaveTracing, (void *), 0)                        \
 	X(int, PyCode_AddWatcher, (int (*)(int, PyObject *)), 0)               \
+	X(int, Py_GetRecursionLimit, (void), 0)                                 \
+	X(void, Py_SetRecursionLimit, (int), 0)                                 \
 	X(void, PyGILState_Release, (int), 1)
 
 struct attr_pyapi {
@@ -112,6 +114,7 @@ struct attr_pyapi {
 	void *gen_type, *coro_type;	/* PyGen_Type, PyCoro_Type (optional) */
 	PyObject *exc_exception;	/* PyExc_Exception */
 	PyObject *exc_memory;		/* PyExc_MemoryError */
+	PyObject *exc_recursion;	/* PyExc_RecursionError (optional) */
 };
 
 extern struct attr_pyapi attr_py;

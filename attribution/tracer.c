@@ -24,6 +24,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -308,6 +309,10 @@ static void hand_back_later(PyObject *t, PyObject *v, PyObject *tb, const char *
 	drop_fetched(t, v, tb);
 }
 
+/* memline's last Python call failed for want of memory or stack: what it
+ * was for is asked again next time, not given up for good. */
+static bool own_failed_for_now;
+
 /* The error set when memline's work in `where` is done: the program's is
  * handed back; memline's own is printed (say) or dropped (the place that
  * cares has said so already). */
@@ -322,8 +327,18 @@ static void settle_error(const char *where, bool say)
 		/* out of memory in memline's work: printing a traceback would
 		 * need memory too (and garble stderr); one short line */
 		drop_fetched(t, v, tb);
+		own_failed_for_now = true;
 		if (say)
 			out_notice("out of memory in %s; a report may be missing", where);
+	} else if (P.exc_recursion && P.PyErr_GivenExceptionMatches(t, P.exc_recursion) &&
+		   !programs_exception(t, tb)) {
+		/* even with own_room's headroom (a program deep past its limit,
+		 * handling its RecursionError): printing it would recurse too */
+		drop_fetched(t, v, tb);
+		own_failed_for_now = true;
+		if (say)
+			out_notice("the program's stack was too deep for memline's %s; "
+				   "a report may be missing", where);
 	} else if (programs_exception(t, tb)) {
 		hand_back_later(t, v, tb, where);
 	} else if (say) {
@@ -335,15 +350,63 @@ static void settle_error(const char *where, bool say)
 	}
 }
 
+/*
+ * Room above the program's recursion limit for memline's own Python, which
+ * runs wherever the program is: a selected function called 3 frames below
+ * the limit must still be matched, read and reported, and memline's frames
+ * must not raise the program's RecursionError nor leave 3.8/3.9's
+ * "overflowed" flag (50 frames of grace after a RecursionError) changed.
+ * The limit is the interpreter's; other threads may run meanwhile (memline's
+ * Python can release the GIL), so it is raised by the first of them and
+ * put back by the last, unless the program set its own meanwhile.
+ */
+enum { OWN_ROOM = 200 };
+static int own_room_users, own_room_limit;	/* GIL held */
+#define TS_OVERFLOWED 36	/* 3.8/3.9 PyThreadState.overflowed (char) */
+
+static char own_room_open(void)
+{
+	char *t = P.PyThreadState_Get();
+	char overflowed = P.minor <= 9 && t ? t[TS_OVERFLOWED] : 0;
+
+	if (!P.Py_GetRecursionLimit || !P.Py_SetRecursionLimit)
+		return overflowed;
+	if (own_room_users++ == 0) {
+		own_room_limit = P.Py_GetRecursionLimit();
+		if (own_room_limit > 0 && own_room_limit <= INT_MAX - OWN_ROOM)
+			P.Py_SetRecursionLimit(own_room_limit + OWN_ROOM);
+		else
+			own_room_limit = 0;
+	}
+	return overflowed;
+}
+
+static void own_room_close(char overflowed)
+{
+	char *t = P.PyThreadState_Get();
+
+	if (P.minor <= 9 && t)
+		t[TS_OVERFLOWED] = overflowed;
+	if (!P.Py_GetRecursionLimit || !P.Py_SetRecursionLimit || own_room_users == 0)
+		return;
+	if (--own_room_users == 0 && own_room_limit &&
+	    P.Py_GetRecursionLimit() == own_room_limit + OWN_ROOM)
+		P.Py_SetRecursionLimit(own_room_limit);
+}
+
 /* Calls f, a function of memline's Python, as memline's own work. */
 static PyObject *own_call(PyObject *f, const char *name, const char *fmt, PyObject *a,
 			  PyObject *b)
 {
 	PyObject *r;
+	char overflowed;
 
+	own_failed_for_now = false;
+	overflowed = own_room_open();
 	own_python(true);
 	r = fmt ? P.PyObject_CallFunction(f, fmt, a, b) : P.PyObject_CallObject(f, NULL);
 	own_python(false);
+	own_room_close(overflowed);
 	if (!r && finalizing)
 		P.PyErr_Clear();	/* modules are being torn down: say nothing */
 	else if (!r)
@@ -520,8 +583,9 @@ static bool load_source(struct code_info *ci)
 			P.Py_DecRef(r);
 		return ci->texts != NULL;
 	}
-	if (!r && handed_back[0])
-		return false;	/* a signal handler's exception: try again next call */
+	if (!r && (handed_back[0] || own_failed_for_now))
+		return false;	/* a signal handler's exception, or no memory or
+				   stack for now: try again next call */
 	ci->have_source = true;
 	if (!r)
 		return false;

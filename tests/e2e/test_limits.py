@@ -1,0 +1,57 @@
+"""memline at the program's own limits, on every interpreter: selected
+calls a few frames below the recursion limit, and memory that runs out
+around a selected function's first call.  memline's own work there (its
+Python that matches the code, reads the source, writes the report) must
+neither fail nor change what the program sees, and what it could not do
+for want of memory is done at the next call."""
+import re
+
+from test_lines import (P3, bare, markers, memline, near, notices, parse_reports,
+                        per_interpreter)
+
+
+@per_interpreter
+def test_selected_calls_just_below_the_recursion_limit(py):
+    plain = bare(py, "near_limit.py")
+    r = memline(py, "near_limit.py", "leaf", env=P3)
+    assert r.returncode == plain.returncode == 0, r
+    # where the program's RecursionError comes is unchanged, 3.8/3.9's
+    # grace after one included
+    assert r.out == plain.out, (r.out, plain.out)
+    assert notices(r.err) == [], r.err
+    ran = int(re.search(r"^leaf ran (\d+)$", r.out, re.M).group(1))
+    done = len(re.findall(r" ?-?\d+:\d+", r.out.splitlines()[0]))
+    names = markers("near_limit.py")
+    reps = parse_reports(r.err)
+    counted = [rep for rep in reps if rep.occ(names["count"]) is not None]
+    # every call that ran a line is reported, the deepest ones included,
+    # and each that returned shows its bytes
+    assert len(counted) == ran, (ran, reps)
+    returned = [rep for rep in counted if rep.occ(names["ret"]) == 1]
+    assert len(returned) == done + 1, (done, reps)
+    for rep, size in zip(returned, [1_000_000] * done + [2_000_000]):
+        assert near(rep.inc(names["alloc"]), size, 3), rep
+    # a call refused at its entry (3.11 raises there after memline saw it
+    # start) ran no line
+    for rep in reps:
+        if rep not in counted:
+            assert all(rep.rows[n][2] is None for n in rep.rows if n != rep.first), rep
+
+
+OOM_NOTICE = re.compile(r"^memline: out of memory in (match|source); a report may be missing$")
+
+
+@per_interpreter
+def test_a_report_lost_for_want_of_memory_is_tried_again_next_call(py):
+    plain = bare(py, "oom_then_room.py")
+    r = memline(py, "oom_then_room.py", "work", env=P3)
+    assert r.returncode == plain.returncode == 0, r
+    assert r.out == plain.out == "[1000000, 2000000, 3000000]\n", r
+    assert all(OOM_NOTICE.match(n) for n in notices(r.err)), r.err
+    reps = parse_reports(r.err)
+    alloc = markers("oom_then_room.py")["alloc"]
+    # the call made while memory was out may or may not be reported; the
+    # three made after it are
+    assert len(reps) in (3, 4), reps
+    for rep, size in zip(reps[-3:], (1_000_000, 2_000_000, 3_000_000)):
+        assert rep.occ(alloc) == 1 and near(rep.inc(alloc), size, 3), rep
