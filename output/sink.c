@@ -5,6 +5,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,18 +18,60 @@
 static bool std_closed[3];	/* at load: never write these numbers */
 static int stderr_fd = 2;
 
+/*
+ * What fds 1 and 2 are (device and inode of the open file): taken at load,
+ * and again when the program puts something there with dup2/dup3.  A
+ * number that holds anything else was closed and taken by whatever the
+ * program opened next (a daemon's socket, a data file): never written.
+ */
+static _Atomic uint64_t std_dev[3], std_ino[3];
+
+static bool std_identity(int fd, uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return false;
+	*dev = (uint64_t)st.st_dev;
+	*ino = (uint64_t)st.st_ino;
+	return true;
+}
+
 /* Before the preload's constructor, which may already have things to say. */
 __attribute__((constructor(101))) static void check_std_fds(void)
 {
-	for (int fd = 1; fd <= 2; fd++)
+	for (int fd = 1; fd <= 2; fd++) {
 		std_closed[fd] = fcntl(fd, F_GETFD) < 0 && errno == EBADF;
+		if (!std_closed[fd])
+			out_std_moved(fd);
+	}
 	if (std_closed[2])
 		stderr_fd = -1;
 }
 
+void out_std_moved(int fd)
+{
+	uint64_t dev, ino;
+	int saved = errno;
+
+	if (fd >= 1 && fd <= 2 && std_identity(fd, &dev, &ino)) {
+		atomic_store_explicit(&std_dev[fd], dev, memory_order_relaxed);
+		atomic_store_explicit(&std_ino[fd], ino, memory_order_relaxed);
+	}
+	errno = saved;
+}
+
 bool out_std_open(int fd)
 {
-	return fd >= 0 && (fd > 2 || !std_closed[fd]);
+	uint64_t dev, ino;
+
+	if (fd < 0 || fd > 2)
+		return fd >= 0;
+	if (std_closed[fd])
+		return false;
+	return fd == 0 || (std_identity(fd, &dev, &ino) &&
+			   dev == atomic_load_explicit(&std_dev[fd], memory_order_relaxed) &&
+			   ino == atomic_load_explicit(&std_ino[fd], memory_order_relaxed));
 }
 
 /* What the last out_file_open() returned, to name it when a write fails. */

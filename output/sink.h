@@ -37,10 +37,19 @@ void out_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_vnotice(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /*
- * Was fd 1 or 2 open when the library was loaded?  One that was closed is
- * never written: a file the program opens later may have taken its number.
+ * May memline write to fd 1 or 2?  Only while it holds what it held when
+ * the library was loaded, or what the program last put there with dup2 or
+ * dup3 (its redirection): a number closed at start-up, or closed later and
+ * taken by a file or socket the program opened, is never written.
  */
 bool out_std_open(int fd);
+
+/*
+ * The program made fd (1 or 2) refer to something else with dup2/dup3:
+ * remember what.  Safe in a hook: one fstat, no allocation, no lock, errno
+ * kept.
+ */
+void out_std_moved(int fd);
 
 /*
  * Writes text to fd, whole.  A full non-blocking descriptor is waited for

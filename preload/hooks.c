@@ -13,8 +13,11 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "attribution/account.h"
+#include "output/sink.h"
 #include "preload/guard.h"
 #include "preload/libc.h"
 #include "preload/regions.h"
@@ -315,4 +318,30 @@ PL_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...
 		attr_on_alloc(added, ATTR_ANON);
 	errno = saved;
 	return p;
+}
+
+/* ---- standard streams ---- */
+
+/*
+ * A dup2/dup3 onto fd 1 or 2 is the program redirecting its stdout or
+ * stderr, where memline's stream sinks then write too; anything else that
+ * takes those numbers (an open or socket after a close) is not theirs.
+ */
+PL_EXPORT int dup2(int oldfd, int newfd)
+{
+	int r = pl_real.dup2 ? pl_real.dup2(oldfd, newfd) : (int)syscall(SYS_dup2, oldfd, newfd);
+
+	if (r >= 0 && (newfd == 1 || newfd == 2))
+		out_std_moved(newfd);
+	return r;
+}
+
+PL_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	int r = pl_real.dup3 ? pl_real.dup3(oldfd, newfd, flags) :
+			       (int)syscall(SYS_dup3, oldfd, newfd, flags);
+
+	if (r >= 0 && (newfd == 1 || newfd == 2))
+		out_std_moved(newfd);
+	return r;
 }

@@ -27,6 +27,8 @@
 	X(size_t, malloc_usable_size, (void *), 1)                          \
 	X(void *, mmap, (void *, size_t, int, int, int, off_t), 1)          \
 	X(int, munmap, (void *, size_t), 1)                                 \
-	X(void *, mremap, (void *, size_t, size_t, int, ...), 1)
+	X(void *, mremap, (void *, size_t, size_t, int, ...), 1)          \
+	X(int, dup2, (int, int), 1)                                         \
+	X(int, dup3, (int, int, int), 0)
 
 #endif

@@ -120,6 +120,32 @@ def test_sink_stderr_closed_at_start_is_never_written(py, tmp_path):
     assert data.read_text() == "DATA\nMORE\n"
 
 
+@per_interpreter
+@pytest.mark.parametrize("mode", ["socket", "file", "stdout"])
+def test_sink_stream_closed_later_and_reused_is_never_written(py, mode, tmp_path):
+    """A daemon closes its standard streams and the numbers go to its
+    sockets or files: before, the reports went into them."""
+    out = tmp_path / "out"
+    plain = Result(subprocess.run([py, prog("sink_reused_fd.py"), mode, str(out)],
+                                  capture_output=True, timeout=60))
+    want = out.read_bytes()
+    env = {"MEMLINE_OUTPUT": "stdout"} if mode == "stdout" else {}
+    r = memline(py, "sink_reused_fd.py", env=env, args=[mode, str(out)])
+    assert r.returncode == plain.returncode == 0, r
+    assert out.read_bytes() == want == (b"fd 2: HELLO BYE\n" if mode == "socket"
+                                        else b"START\nEND\n")
+    assert r.out == "" and r.err == "", r
+
+
+@per_interpreter
+def test_sink_stderr_follows_the_programs_dup2(py, tmp_path):
+    log = tmp_path / "log"
+    r = memline(py, "sink_reused_fd.py", args=["redirect", str(log)])
+    assert r.returncode == 0 and r.out == "" and r.err == "", r
+    reps = parse_reports(log.read_text(), PREFIX)
+    assert len(reps) == 2 and all(rep.filename == prog("sink_reused_fd.py") for rep in reps)
+
+
 # ---- relative paths ----
 
 @per_interpreter

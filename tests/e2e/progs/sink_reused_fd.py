@@ -1,0 +1,52 @@
+"""The program closes its stdout or stderr while it runs and the number is
+taken by what it opens next, a daemon's socket or a data file: memline
+must never write there.  A dup2/dup3 onto the number is the program's own
+redirection, and the reports follow it.
+
+    python sink_reused_fd.py MODE OUT
+MODE: socket (fds 0-2 closed, then socket pairs take them), file (fd 2
+closed, a data file takes it), stdout (fd 1 closed, a data file takes it),
+redirect (dup2, then dup3, of a log file onto fd 2).  What the program's
+own channel carried is written to OUT."""
+import os
+import socket
+import sys
+
+
+def work(n):
+    a = bytearray(n)
+    return len(a)
+
+
+def main(mode, out):
+    if mode == "socket":
+        os.closerange(0, 3)
+        a, b = socket.socketpair()      # fds 0 and 1
+        c, d = socket.socketpair()      # c takes fd 2
+        c.sendall(b"HELLO ")
+        work(100_000)
+        c.sendall(b"BYE\n")
+        c.close()
+        got = d.recv(65536)
+        with open(out, "wb") as f:
+            f.write(b"fd %d: " % 2 + got)
+    elif mode in ("file", "stdout"):
+        fd = 2 if mode == "file" else 1
+        os.close(fd)
+        data = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        assert data == fd, data
+        os.write(data, b"START\n")
+        work(100_000)
+        work(100_000)
+        os.write(data, b"END\n")
+        os.close(data)
+    elif mode == "redirect":
+        log = open(out, "w")
+        os.dup2(log.fileno(), 2)
+        work(100_000)
+        os.close(2)
+        os.dup2(log.fileno(), 2, inheritable=False)      # dup3 on Linux
+        work(100_000)
+
+
+main(sys.argv[1], sys.argv[2])
