@@ -25,6 +25,10 @@ static int stderr_fd = 2;
  * program opened next (a daemon's socket, a data file): never written.
  */
 static _Atomic uint64_t std_dev[3], std_ino[3];
+/* The process these are about.  A child of vfork (subprocess's, which
+ * dup2's its pipes onto 1 and 2 before exec) shares this memory with its
+ * parent: what it does there must not count for the parent. */
+static _Atomic pid_t std_owner;
 
 static bool std_identity(int fd, uint64_t *dev, uint64_t *ino)
 {
@@ -40,6 +44,7 @@ static bool std_identity(int fd, uint64_t *dev, uint64_t *ino)
 /* Before the preload's constructor, which may already have things to say. */
 __attribute__((constructor(101))) static void check_std_fds(void)
 {
+	std_owner = getpid();
 	for (int fd = 1; fd <= 2; fd++) {
 		std_closed[fd] = fcntl(fd, F_GETFD) < 0 && errno == EBADF;
 		if (!std_closed[fd])
@@ -54,11 +59,17 @@ void out_std_moved(int fd)
 	uint64_t dev, ino;
 	int saved = errno;
 
-	if (fd >= 1 && fd <= 2 && std_identity(fd, &dev, &ino)) {
+	if (fd >= 1 && fd <= 2 && getpid() == atomic_load(&std_owner) &&
+	    std_identity(fd, &dev, &ino)) {
 		atomic_store_explicit(&std_dev[fd], dev, memory_order_relaxed);
 		atomic_store_explicit(&std_ino[fd], ino, memory_order_relaxed);
 	}
 	errno = saved;
+}
+
+void out_std_forked(void)
+{
+	atomic_store(&std_owner, getpid());
 }
 
 bool out_std_open(int fd)

@@ -51,6 +51,10 @@ bool out_std_open(int fd);
  */
 void out_std_moved(int fd);
 
+/* In a child of fork (an atfork handler): the streams are now its own.
+ * Until then, and in a child of vfork, out_std_moved() does nothing. */
+void out_std_forked(void);
+
 /*
  * Writes text to fd, whole.  A full non-blocking descriptor is waited for
  * (at most 5 s, once per process); SIGPIPE is held off while memline

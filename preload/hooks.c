@@ -331,8 +331,13 @@ PL_EXPORT int dup2(int oldfd, int newfd)
 {
 	int r = pl_real.dup2 ? pl_real.dup2(oldfd, newfd) : (int)syscall(SYS_dup2, oldfd, newfd);
 
-	if (r >= 0 && (newfd == 1 || newfd == 2))
-		out_std_moved(newfd);
+	if (r >= 0 && (newfd == 1 || newfd == 2)) {
+		int saved = errno;
+
+		if (pl_mode() == PL_ON)
+			out_std_moved(newfd);
+		errno = saved;
+	}
 	return r;
 }
 
@@ -341,7 +346,12 @@ PL_EXPORT int dup3(int oldfd, int newfd, int flags)
 	int r = pl_real.dup3 ? pl_real.dup3(oldfd, newfd, flags) :
 			       (int)syscall(SYS_dup3, oldfd, newfd, flags);
 
-	if (r >= 0 && (newfd == 1 || newfd == 2))
-		out_std_moved(newfd);
+	if (r >= 0 && (newfd == 1 || newfd == 2)) {
+		int saved = errno;
+
+		if (pl_mode() == PL_ON)
+			out_std_moved(newfd);
+		errno = saved;
+	}
 	return r;
 }

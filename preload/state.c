@@ -114,6 +114,7 @@ __attribute__((constructor)) static void pl_start(void)
 	if (summary == SUMMARY_PYTHON || summary == SUMMARY_ALL)
 		out_keep_stderr();	/* programs that close fd 2 at exit still get it */
 	pthread_atfork(pl_regions_fork_prepare, pl_regions_fork_parent, pl_regions_fork_child);
+	pthread_atfork(NULL, NULL, out_std_forked);
 	check_environment();
 }
 

@@ -146,6 +146,17 @@ def test_sink_stderr_follows_the_programs_dup2(py, tmp_path):
     assert len(reps) == 2 and all(rep.filename == prog("sink_reused_fd.py") for rep in reps)
 
 
+@per_interpreter
+def test_sink_stderr_is_the_parents_after_children_redirect_theirs(py, tmp_path):
+    """subprocess dup2's its pipes onto 1 and 2 in a vfork child, in the
+    parent's memory: the parent's stderr must stay its own."""
+    log = tmp_path / "log"
+    r = memline(py, "sink_reused_fd.py", args=["children", str(log)])
+    assert r.returncode == 0 and r.out == "", r
+    assert len(parse_reports(r.err, PREFIX)) == 2, r
+    assert len(parse_reports(log.read_text(), PREFIX)) == 1
+
+
 # ---- relative paths ----
 
 @per_interpreter

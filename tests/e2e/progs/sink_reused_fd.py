@@ -6,10 +6,13 @@ redirection, and the reports follow it.
     python sink_reused_fd.py MODE OUT
 MODE: socket (fds 0-2 closed, then socket pairs take them), file (fd 2
 closed, a data file takes it), stdout (fd 1 closed, a data file takes it),
-redirect (dup2, then dup3, of a log file onto fd 2).  What the program's
-own channel carried is written to OUT."""
+redirect (dup2, then dup3, of a log file onto fd 2), children (a
+subprocess with its output piped, which dup2's the pipes in a vfork child
+sharing the parent's memory; then a forked child that dup2's OUT onto its
+own fd 2).  What the program's own channel carried is written to OUT."""
 import os
 import socket
+import subprocess
 import sys
 
 
@@ -47,6 +50,17 @@ def main(mode, out):
         os.close(2)
         os.dup2(log.fileno(), 2, inheritable=False)      # dup3 on Linux
         work(100_000)
+    elif mode == "children":
+        subprocess.run(["true"], capture_output=True, check=True)
+        work(100_000)                   # to the parent's stderr
+        pid = os.fork()
+        if pid == 0:
+            log = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(log, 2)
+            work(100_000)               # to the child's, OUT
+            os._exit(0)
+        os.waitpid(pid, 0)
+        work(100_000)                   # to the parent's stderr
 
 
 main(sys.argv[1], sys.argv[2])
