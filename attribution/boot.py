@@ -6,7 +6,7 @@ import _warnings
 import posix
 import sys
 
-_selectors = []      # [text, kind, scope, pattern, matched]
+_selectors = []      # [text, kind, scope, pattern, matched, pattern's last part]
 _OWN = globals()
 
 
@@ -100,6 +100,9 @@ def _glob(pat, s):
 
 
 def configure(spec):
+    """The selectors of MEMLINE_FUNCTIONS.  Returns (what is wrong with the
+    malformed ones, for the one notice, or None; how many are left)."""
+    wrong = []
     for raw in spec.split(','):
         text = raw.strip()
         if not text:
@@ -111,14 +114,74 @@ def configure(spec):
             kind = 'path'
         else:
             kind = 'module'
-        _selectors.append([text, kind, scope, pattern, False])
+        why = _malformed(kind, scope, pattern)
+        if why:
+            wrong.append("'%s' (%s)" % (text, why))
+            continue
+        if kind == 'module':
+            scope = _nfkc(scope)
+        pattern = _nfkc(pattern)
+        _selectors.append([text, kind, scope, pattern, False, pattern.rpartition('.')[2]])
+    if not wrong:
+        return None, len(_selectors)
+    said = ('has a malformed selector: %s; it is ignored' if len(wrong) == 1 else
+            'has malformed selectors: %s; they are ignored') % ', '.join(wrong)
+    if not _selectors:
+        said = said.rpartition(';')[0] + '; no line reports'
+    return said, len(_selectors)
+
+
+def _malformed(kind, scope, pattern):
+    """What makes a selector name no function, or None.  A path may hold
+    spaces; a module or a qualified name may not, nor an empty part."""
+    parts = [('name', pattern)]
+    if kind == 'module':
+        parts.insert(0, ('module name', scope))
+    for what, part in parts:
+        if not part:
+            return 'no %s %s' % (what, "before ':'" if what == 'module name' else "after ':'")
+        for c in part:
+            if c.isspace():
+                return 'whitespace in its %s' % what
+        if '' in part.split('.'):
+            return 'an empty part in its %s' % what
+    return None
+
+
+def _nfkc(name):
+    """name as Python reads an identifier (NFKC: 'ﬁx' is fix): unicodedata
+    imported only for a name that is not ASCII, as the compiler does."""
+    if name.isascii():
+        return name
+    try:
+        return _import('unicodedata').normalize('NFKC', name)
+    except ImportError:
+        return name
+
+
+def _relative_to_start():
+    try:
+        return posix.getcwd() + '/'
+    except OSError:
+        return None
+
+
+_start = _relative_to_start()    # the directory the program started in
+
+
+def _filename(code):
+    """The code's file name; a relative one (3.8's for a script given so)
+    as 3.9+ make it: after the directory the program started in."""
+    name = code.co_filename
+    if name.startswith('/') or (name.startswith('<') and name.endswith('>')) or not _start:
+        return name
+    return _start + name
 
 
 def _path_matches(pattern, filename):
     """A pattern with no '/' names the file (app.py, *_test.py), in any
     directory; a relative one names the path's end (pkg/mod.py); an
-    absolute one, or one starting with '*', the whole path.  The file name
-    is the code's: relative on 3.8 when the script was given so."""
+    absolute one, or one starting with '*', the whole path."""
     if '/' not in pattern:
         return _glob(pattern, filename.rpartition('/')[2])
     if _glob(pattern, filename):
@@ -126,40 +189,96 @@ def _path_matches(pattern, filename):
     return not pattern.startswith(('/', '*')) and _glob('*/' + pattern, filename)
 
 
-def _qualname(code, globs):
-    q = getattr(code, 'co_qualname', None)     # 3.11+
+def _module_matches(pattern, globs):
+    """The module's __name__, or for __main__ (python -m pkg.mod) also the
+    name it was run as."""
+    name = globs.get('__name__') if globs else None
+    if not isinstance(name, str):
+        return False
+    if _glob(pattern, name):
+        return True
+    if name != '__main__':
+        return False
+    try:
+        name = getattr(globs.get('__spec__'), 'name', None)
+    except Exception:
+        return False
+    return isinstance(name, str) and _glob(pattern, name)
+
+
+def _compiler_qualnames(code, globs):
+    """The qualified name the compiler gives code: co_qualname on 3.11+;
+    before, found by compiling its source again (attribution/reader.py);
+    () without one."""
+    q = getattr(code, 'co_qualname', None)
     if q is not None:
-        return q
-    # Before 3.11 a code object has no qualname: the function object made
-    # from it has (asked only when the last part of a selector matched).
-    for f in _import('gc').get_referrers(code):
-        if getattr(f, '__code__', None) is code:
-            return f.__qualname__
-    return code.co_name
+        return (q,)
+    loader = (globs.get('__loader__'), globs.get('__name__')) if globs else (None, None)
+    name = _filename(code)
+    if name.endswith(('.pyc', '.pyo')):
+        name = name[:-1]
+    return _reader()['_compiled_qualnames'](code, name, loader)
+
+
+_function = type(_glob)
+
+
+def _function_qualnames(code, quals):
+    """The __qualname__ of each function made from code, when the compiler's
+    names (quals) did not do: functions that dataclasses and
+    functools.wraps rename are made by exec or inside another function.
+    Only those are looked for (a walk of all the referrers of code), and
+    never a class body's or a module's (CO_NEWLOCALS)."""
+    if not code.co_flags & 0x2:
+        return ()
+    name = code.co_filename
+    made = name.startswith('<') and name.endswith('>')
+    for q in quals:
+        made = made or '<locals>' in q
+    if quals and not made:
+        return ()
+    return tuple(f.__qualname__ for f in _import('gc').get_referrers(code)
+                 if type(f) is _function and f.__code__ is code)
+
+
+def _ends(pattern, quals):
+    """Does pattern name one of quals, or its end (B.f names A.B.f)?"""
+    for q in quals:
+        if _glob(pattern, q) or _glob('*.' + pattern, q):
+            return True
+    return False
 
 
 def match(code, globs):
+    """Is code selected?  Once per code object.  A dotted selector whose
+    last part names the code's co_name matches the compiler's qualified
+    name of the code or the __qualname__ of a function made from it (not
+    of a wrapper whose functools.wraps took another name's)."""
     if globs is _OWN:            # memline's own functions never report
         return False
     hit = False
-    qual = None
+    quals = funcs = filename = None
     for sel in _selectors:
-        _, kind, scope, pattern, _ = sel
-        if kind == 'path' and not _path_matches(scope, code.co_filename):
-            continue
-        if kind == 'module':
-            mod = globs.get('__name__') if globs else None
-            if not isinstance(mod, str) or not _glob(scope, mod):
+        _, kind, scope, pattern, _, last = sel
+        if kind == 'path':
+            if filename is None:
+                filename = _filename(code)
+            if not _path_matches(scope, filename):
                 continue
+        if kind == 'module' and not _module_matches(scope, globs):
+            continue
         if '.' not in pattern:
             ok = _glob(pattern, code.co_name)
-        elif not _glob(pattern.rsplit('.', 1)[1], code.co_name):
+        elif not _glob(last, code.co_name):
             ok = False
         else:
-            if qual is None:
-                qual = _qualname(code, globs)
-            # the trailing part of the qualified name: B.f names A.B.f
-            ok = _glob(pattern, qual) or _glob('*.' + pattern, qual)
+            if quals is None:
+                quals = _compiler_qualnames(code, globs)
+            ok = _ends(pattern, quals)
+            if not ok:
+                if funcs is None:
+                    funcs = _function_qualnames(code, quals)
+                ok = _ends(pattern, funcs)
         if ok:
             if not sel[4]:
                 sel[4] = True
@@ -176,12 +295,18 @@ _compile = compile    # later does not see memline's calls
 _exec = exec
 
 
+def _reader():
+    """attribution/reader.py's names, compiled here at the first report (the
+    lines a process never reports cost it no start-up), or on 3.8-3.10 at
+    the first qualified name read from a source."""
+    if '_source' not in _OWN:
+        _exec(_compile(_READER, '<memline>', 'exec', 0, True), _OWN)
+    return _OWN
+
+
 def source(code):
-    """(filename, first line number, [line texts]) of what a report shows:
-    attribution/reader.py, compiled here at the first report (the lines a
-    process never reports cost it no start-up), then called."""
-    _exec(_compile(_READER, '<memline>', 'exec', 0, True), _OWN)
-    return _OWN['source'](code)
+    """(filename, first line number, [line texts]) of what a report shows."""
+    return _reader()['_source'](code)
 
 
 _held = []           # reports waiting for logging to be usable

@@ -262,10 +262,10 @@ def _statement_starts(lines, start, after, depth):
     yield len(lines)
 
 
-def _parse_block(src, filename):
-    """The def or class statement src holds (an AST node), or None.  The
-    compiler's warnings (invalid escapes...) are not shown: an "ignore"
-    filter goes first in the filters in use meanwhile."""
+def _quiet_compile(src, filename, flags):
+    """compile(), or None if src does not compile.  The compiler's warnings
+    (invalid escapes...) are not shown: an "ignore" filter goes first in
+    the filters in use meanwhile."""
     warnings = sys.modules.get('warnings')
     filters = getattr(warnings, 'filters', None) if warnings else None
     if not isinstance(filters, list):
@@ -273,7 +273,7 @@ def _parse_block(src, filename):
     entry = ('ignore', None, Warning, None, 0)
     filters.insert(0, entry)
     try:
-        tree = _compile(src, filename, 'exec', 0x400, True)      # PyCF_ONLY_AST
+        return _compile(src, filename, 'exec', flags, True)
     except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as e:
         if _from_signal_handler(e):
             raise
@@ -283,6 +283,11 @@ def _parse_block(src, filename):
             filters.remove(entry)
         except ValueError:
             pass
+
+
+def _parse_block(src, filename):
+    """The def or class statement src holds (an AST node), or None."""
+    tree = _quiet_compile(src, filename, 0x400)      # PyCF_ONLY_AST
     body = getattr(tree, 'body', None)
     node = body[0] if body else None
     if type(node).__name__ == 'If':
@@ -322,6 +327,72 @@ def _with_comments(lines, end, node, shift):
         if _indent(lines[k]) >= col:
             last = k + 1
     return last
+
+
+# ---- 3.8-3.10: the qualified names the compiler gives code objects ----
+
+_qualname_files = {}    # file name -> {(co_name, co_firstlineno): [(co_code, qualname)]}
+_COMPREHENSIONS = ('<listcomp>', '<setcomp>', '<dictcomp>', '<genexpr>')
+
+
+def _compiled_qualnames(code, filename, loader):
+    """The qualified names 3.11's co_qualname would give code, which 3.8-
+    3.10 do not keep: its file compiled again (once), and the code objects
+    of the same name, first line and bytecode found there; () without a
+    source, or when the file no longer holds that code."""
+    table = _qualname_files.get(filename, False)
+    if table is False:
+        text = _read(filename, loader)
+        top = _quiet_compile(text, filename, 0) if text is not None else None
+        table = {}
+        if top is not None:
+            _name_consts(top, None, False, None, table)
+        _qualname_files[filename] = table
+    return tuple(q for c, q in table.get((code.co_name, code.co_firstlineno), ())
+                 if c == code.co_code)
+
+
+def _name_consts(parent, qual, in_function, private, table):
+    """As compile.c's compiler_set_qualname: the code objects parent makes
+    are named after it (qual, None for a module), with '.<locals>' after a
+    function or lambda, not after a class body or comprehension; a def or
+    class bound to a name that parent declares global is named at the top.
+    private: the class whose name mangles __names there."""
+    kids = [c for c in parent.co_consts if type(c) is type(parent)]
+    stored_global = _global_stores(parent) if kids and qual is not None else ()
+    for c in kids:
+        name = c.co_name
+        body = not c.co_flags & 0x2             # no CO_NEWLOCALS: a class body
+        if qual is None or (name not in _COMPREHENSIONS and name != '<lambda>' and
+                            _mangle(private, name) in stored_global):
+            q = name
+        else:
+            q = qual + ('.<locals>.' if in_function else '.') + name
+        table.setdefault((name, c.co_firstlineno), []).append((c.co_code, q))
+        _name_consts(c, q, not body and name not in _COMPREHENSIONS,
+                     name if body else private, table)
+
+
+def _global_stores(code):
+    """The names code stores with STORE_GLOBAL (97, its argument widened by
+    EXTENDED_ARG, 144: 3.8-3.10's two-byte units)."""
+    names = set()
+    b = code.co_code
+    ext = 0
+    for i in range(0, len(b) - 1, 2):
+        op, arg = b[i], b[i + 1] | ext
+        ext = arg << 8 if op == 144 else 0
+        if op == 97 and arg < len(code.co_names):
+            names.add(code.co_names[arg])
+    return names
+
+
+def _mangle(private, name):
+    """name as the compiler stores it inside class private (_Py_Mangle)."""
+    if not private or not name.startswith('__') or name.endswith('__') or '.' in name:
+        return name
+    p = private.lstrip('_')
+    return '_' + p + name if p else name
 
 
 source = _source        # last: boot.py's source() compiles this file until here

@@ -2806,12 +2806,27 @@ static bool install(void)
 	PyObject *r, *spec = P.PyUnicode_DecodeUTF8(cfg.functions, (ssize_t)strlen(cfg.functions),
 						    "surrogateescape");
 
+	PyObject *said, *keep;
+	const char *text;
+	long usable;
+
 	matched_share();
+	/* (what is wrong with the malformed selectors, or None; how many are left) */
 	r = boot_call("configure", "(O)", spec, NULL);
 	P.Py_DecRef(spec);
 	if (!r)
 		return false;
+	said = P.PyTuple_GetItem(r, 0);
+	usable = P.PyLong_AsLong(P.PyTuple_GetItem(r, 1));
+	if (said && said != P.none && (text = utf8_of(said, &keep))) {
+		attr_config_notice("MEMLINE_FUNCTIONS=%s %s", cfg.functions, text);
+		if (keep)
+			P.Py_DecRef(keep);
+	}
 	P.Py_DecRef(r);
+	P.PyErr_Clear();
+	if (usable <= 0)
+		return true;	/* nothing left to select: no tracer */
 	code_watch_install();
 	close_wrap_install();
 	if (P.minor >= 12) {

@@ -629,6 +629,8 @@ MALFORMED = [
     ("MEMLINE_INCREMENTS_ONLY", "yes"),
     ("MEMLINE_FORMAT", "%(foo)s %(message)s"),
     ("MEMLINE_FUNCTIONS", ",,"),
+    ("MEMLINE_FUNCTIONS", ":work"),
+    ("MEMLINE_FUNCTIONS", "work:"),
 ]
 
 
@@ -1293,6 +1295,99 @@ def test_selector_nested_qualname(py, spec, first):
     assert r.returncode == 0, r
     assert [rep.first for rep in parse_reports(r.err)] == [first]
     assert not notices(r.err)
+
+
+def minor(py):
+    out = subprocess.run([py, "-c", "import sys; print(sys.version_info[1])"],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out)
+
+
+def memline_in_progs(py, args, functions):
+    """args run from progs/ (a relative script name; python -m)."""
+    return Result(run([py, *args], preload=True, cwd=PROGS,
+                      env_extra={"MEMLINE_FUNCTIONS": functions,
+                                 "MEMLINE_FORMAT": "%(message)s",
+                                 "PYTHONDONTWRITEBYTECODE": "1"}))
+
+
+NAMES_OUT = "10 Local 1 True 1 2\n"
+NAME_CASES = [
+    ("deco.<locals>.wrapper", ["wrapper"]),      # 3.8-3.10: wraps renamed the function
+    ("maker.<locals>.Local", ["local"]),         # 3.8-3.10: a class body has no function
+    ("wrapped", ["wrapped"]),                    # not its wrapper, named so by wraps
+    ("maker.<locals>.made", []),                 # declared global: named at the top
+    ("\ufb01x", ["fix"]),                         # NFKC, as Python reads def \ufb01x
+    ("gro\u0308\u00dfe", ["grosse"]),              # NFD
+]
+
+
+@per_interpreter
+@pytest.mark.parametrize("spec,names", NAME_CASES,
+                         ids=["wraps", "class-body", "not-the-wrapper", "global", "nfkc", "nfd"])
+def test_selector_names_the_compiler_gives(py, spec, names):
+    # the same selector selects the same code on every version
+    r = memline(py, "select_names.py", spec, env={"MEMLINE_FORMAT": "%(message)s"})
+    assert r.returncode == 0 and r.out == NAMES_OUT, r
+    at = markers("select_names.py")
+    assert sorted(rep.first for rep in parse_reports(r.err)) == sorted(at[n] for n in names)
+    assert notices(r.err) == ([] if names else [
+        "memline: MEMLINE_FUNCTIONS: %s matched no function that ran in process N" % spec])
+
+
+@per_interpreter
+def test_selector_dataclass_method(py):
+    # dataclasses make __eq__ in __create_fn__ (its co_qualname) and name the
+    # function D.__eq__ from 3.10 on; 3.8 and 3.9 do not
+    r = memline(py, "select_names.py", "D.__eq__", env={"MEMLINE_FORMAT": "%(message)s"})
+    assert r.returncode == 0 and r.out == NAMES_OUT, r
+    if minor(py) < 10:
+        assert notices(r.err) == ["memline: MEMLINE_FUNCTIONS: D.__eq__ matched no function "
+                                  "that ran in process N"]
+        assert parse_reports(r.err) == []
+    else:
+        assert notices(r.err) == []
+        (rep,) = parse_reports(r.err)
+        assert rep.filename == "<string>"
+
+
+@per_interpreter
+def test_selector_absolute_path_of_a_script_run_by_a_relative_one(py):
+    # 3.8's co_filename is "select_names.py" here: taken after the directory
+    # the program started in, as 3.9+ do
+    r = memline_in_progs(py, ["select_names.py"], prog("select_names.py") + ":made")
+    assert r.returncode == 0 and r.out == NAMES_OUT, r
+    assert [rep.first for rep in parse_reports(r.err)] == [markers("select_names.py")["made"]]
+    assert notices(r.err) == []
+
+
+@per_interpreter
+@pytest.mark.parametrize("spec", ["selpkg.runmod:fx,__main__:gx", "selpkg.*:fx,*main*:gx"])
+def test_selector_module_run_with_dash_m(py, spec):
+    # __name__ is __main__; the name it was run as counts too
+    r = memline_in_progs(py, ["-m", "selpkg.runmod"], spec)
+    assert r.returncode == 0 and r.out == "10 20\n", r
+    at = markers("selpkg/runmod.py")
+    assert sorted(rep.first for rep in parse_reports(r.err)) == [at["fx"], at["gx"]]
+    assert notices(r.err) == []
+
+
+@per_interpreter
+def test_malformed_selectors_named_the_others_kept(py):
+    # whitespace or an empty part in a module or qualified name: one notice
+    # naming the value, as for any malformed setting; a path may hold spaces
+    spec = ("selpkg.runmod :fx, :fx,fx:,selpkg..runmod:fx,f x,/no such/dir.py:fx,"
+            "__main__:gx")
+    r = memline_in_progs(py, ["-m", "selpkg.runmod"], spec)
+    assert r.returncode == 0 and r.out == "10 20\n", r
+    assert [rep.first for rep in parse_reports(r.err)] == [markers("selpkg/runmod.py")["gx"]]
+    assert notices(r.err) == [
+        "memline: MEMLINE_FUNCTIONS=%s has malformed selectors: 'selpkg.runmod :fx' "
+        "(whitespace in its module name), ':fx' (no module name before ':'), 'fx:' "
+        "(no name after ':'), 'selpkg..runmod:fx' (an empty part in its module name), "
+        "'f x' (whitespace in its name); they are ignored" % spec,
+        "memline: MEMLINE_FUNCTIONS: /no such/dir.py:fx matched no function that ran "
+        "in process N"]
 
 
 # ---- code made as the program runs ----
