@@ -38,6 +38,7 @@
 #include "attribution/lines.h"
 #include "attribution/pyapi.h"
 #include "attribution/python.h"
+#include "attribution/stack.h"
 #include "output/format.h"
 #include "output/report.h"
 #include "output/sink.h"
@@ -447,6 +448,44 @@ static long attr_long(PyObject *o, const char *name)
 	return r;
 }
 
+/* ---- room on the C stack for memline's own work ---- */
+
+/*
+ * What memline's own work takes of a thread's C stack, measured on
+ * 3.8-3.13 (the stack painted below the caller, then scanned): boot.py's
+ * match 1.2-1.5 KiB (4.3 on 3.12); a report to stderr, stdout or a file
+ * 0.9 KiB; one through the logging sink 2.6-4.6 KiB, 15-30 KiB the first
+ * time (it imports logging), and the program's handlers run there too; a
+ * function's first source read 5-7.5 KiB (21 on 3.12), 9-11 KiB (26) for
+ * the process's first, which compiles reader.py.  Where a thread has less
+ * than about twice that left, the work is not done there: a report waits
+ * (deferred, below) for a place with room; a first call whose source
+ * cannot be read is not reported (one notice); an unknown code is matched
+ * at a later call.  Bare CPython can run nearly to the end of a stack;
+ * memline's own work must never be what overflows it.
+ */
+enum {
+	ROOM_MATCH = 8 << 10,
+	ROOM_REPORT = 8 << 10,
+	ROOM_LOGGING = 64 << 10,
+	ROOM_SOURCE = 24 << 10,
+	ROOM_SOURCE_312 = 56 << 10,	/* 3.12's parser takes more */
+};
+
+static bool match_skipped;	/* a code was not looked at: no room */
+
+static bool room_for(size_t need)
+{
+	size_t left = attr_stack_left();
+
+	return left == SIZE_MAX || left >= need;
+}
+
+static size_t room_report(void)
+{
+	return cfg.output == ATTR_OUT_LOGGING ? ROOM_LOGGING : ROOM_REPORT;
+}
+
 /*
  * An unselected code object is not kept alive (a program that compiles
  * code as it runs would grow without end, and code that expects a code
@@ -531,6 +570,10 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs)
 	HASH_FIND_PTR(codes, &code, ci);
 	if (ci)
 		return ci;
+	if (!room_for(ROOM_MATCH)) {
+		match_skipped = true;
+		return NULL;	/* asked again at a call with room */
+	}
 	ci = calloc(1, sizeof(*ci));
 	if (!ci)
 		return NULL;
@@ -983,13 +1026,35 @@ static bool recursive(struct code_info *ci)
 	return false;
 }
 
+/*
+ * Reports that could not be written where their invocation ended (too
+ * little C stack left there), oldest first: each is a detached copy of the
+ * finished invocation's counts, written before the next report made where
+ * there is room, at the next start of a selected function with room, or at
+ * exit.  GIL held.
+ */
+static struct attr_inv *deferred, **deferred_end = &deferred;
+static int deferred_lost;		/* not even a copy could be kept */
+static struct code_info *unread;	/* a first call left unreported */
+static bool unread_said;
+
+static void write_deferred(void);
+
 static void start(struct code_info *ci, PyObject *frame)
 {
 	struct attr_inv *v;
 
 	if (finalizing || recursive(ci))
 		return;
+	if (deferred || (unread && !unread_said))
+		write_deferred();
 	greenlet_follow();
+	if (!ci->texts && !ci->have_source &&
+	    !room_for(P.minor == 12 ? ROOM_SOURCE_312 : ROOM_SOURCE)) {
+		if (!unread)
+			unread = ci;	/* said where there is room */
+		return;
+	}
 	if (!load_source(ci))
 		return;
 	v = calloc(1, sizeof(*v));
@@ -1071,7 +1136,7 @@ static void line(struct attr_inv *v, int lineno)
 
 static void trace_off_if_idle(void);
 static void report(struct attr_inv *v, bool unfinished);
-
+static void report_here_or_later(struct attr_inv *v);
 
 /*
  * 3.8-3.10: a suspended generator's frame holds its locals, and the
@@ -1194,7 +1259,7 @@ static void drop(struct attr_inv *v, bool with_report)
 {
 	unlink_all(v);
 	if (with_report && !finalizing)	/* else the exit already reported it */
-		report(v, false);
+		report_here_or_later(v);
 	if (v->frame_held)
 		P.Py_DecRef(v->frame);
 	v->frame_held = false;
@@ -1503,6 +1568,89 @@ out:
 		P.Py_DecRef(name_keep);
 	free(rows);
 	P.PyErr_Clear();
+}
+
+static void defer(struct attr_inv *v)
+{
+	struct attr_inv *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		deferred_lost++;
+		return;
+	}
+	d->ci = v->ci;
+	d->hot.rows = v->hot.rows;	/* taken over */
+	d->hot.by_unit = v->hot.by_unit;
+	d->nunits = v->nunits;
+	d->line_seen = v->line_seen;
+	v->hot.rows = NULL;
+	v->hot.by_unit = NULL;
+	*deferred_end = d;
+	deferred_end = &d->next_all;
+}
+
+static struct attr_inv *deferred_take(void)
+{
+	struct attr_inv *d = deferred;
+
+	if (d) {
+		deferred = d->next_all;
+		if (!deferred)
+			deferred_end = &deferred;
+	}
+	return d;
+}
+
+static void deferred_free(struct attr_inv *d)
+{
+	free(d->hot.rows);
+	free(d->hot.by_unit);
+	free(d);
+}
+
+static void say_unread(void)
+{
+	PyObject *name = P.PyObject_GetAttrString(unread->code, P.minor >= 11 ? "co_qualname" :
+										  "co_name");
+	PyObject *keep;
+	const char *text = name ? utf8_of(name, &keep) : NULL;
+
+	unread_said = true;
+	out_notice("a call of %s was not reported: it was its first, made where its thread's "
+		   "C stack was nearly full, with too little room for memline to read its "
+		   "source", text ? text : "a selected function");
+	if (text && keep)
+		P.Py_DecRef(keep);
+	if (name)
+		P.Py_DecRef(name);
+	P.PyErr_Clear();
+}
+
+/* Writes what waits, while this thread has room for it. */
+static void write_deferred(void)
+{
+	struct attr_inv *d;
+
+	if (!room_for(room_report()))
+		return;
+	if (unread && !unread_said)
+		say_unread();
+	while (room_for(room_report()) && (d = deferred_take())) {
+		report(d, false);
+		deferred_free(d);
+	}
+}
+
+/* The report of an invocation that ended here, or later if there is no
+ * room for it here. */
+static void report_here_or_later(struct attr_inv *v)
+{
+	if (!room_for(room_report())) {
+		defer(v);
+		return;
+	}
+	write_deferred();
+	report(v, false);
 }
 
 /* ---- 3.8-3.11: profile and trace functions ---- */
@@ -2066,19 +2214,15 @@ static PyObject *eval_frame311(void *ts, void *iframe, int throwflag);
 
 static void stack_floor_init(void)
 {
-	pthread_attr_t a;
-	void *lo = NULL;
-	size_t size = 0, margin;
+	uintptr_t lo, hi;
+	size_t margin;
 
-	attr_me.busy++;		/* glibc may allocate: not the user's bytes */
-	if (pthread_getattr_np(pthread_self(), &a) == 0) {
-		if (pthread_attr_getstack(&a, &lo, &size) != 0)
-			lo = NULL;
-		pthread_attr_destroy(&a);
+	if (!attr_stack_bounds(&lo, &hi)) {
+		stack_floor = 1;	/* unknown: no check */
+		return;
 	}
-	attr_me.busy--;
-	margin = size / 4 < STACK_MARGIN ? size / 4 : STACK_MARGIN;
-	stack_floor = lo ? (uintptr_t)lo + margin : 1;	/* 1: unknown, no check */
+	margin = (hi - lo) / 4 < STACK_MARGIN ? (hi - lo) / 4 : STACK_MARGIN;
+	stack_floor = lo + margin;
 }
 
 static void give_up_hook(void)
@@ -2595,6 +2739,10 @@ static PyObject *py_forked(PyObject *self, PyObject *args)
 		if (!v->suspended && !mine && v->hot.rows)
 			drop(v, false);
 	}
+	for (struct attr_inv *d; (d = deferred_take());)	/* the parent writes them */
+		deferred_free(d);
+	deferred_lost = 0;
+	unread = NULL;		/* and says that */
 	leave(&e);
 	return none();
 }
@@ -2674,13 +2822,28 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 	(void)args;
 	enter(&e);
 	finalizing = true;	/* from here on nothing starts or reports again */
+	write_deferred();
+	for (struct attr_inv *d; (d = deferred_take());) {
+		deferred_lost++;
+		deferred_free(d);
+	}
 	for (struct attr_inv *v = all_invs; v; v = v->next_all) {
 		if (!v->hot.rows)
 			continue;
+		if (!room_for(room_report())) {
+			deferred_lost++;
+			continue;
+		}
 		if (!v->suspended)	/* the line it is on, so far */
 			note_mem(v);
 		report(v, !generator_closed(v));
 	}
+	if (deferred_lost)
+		out_notice("%d report%s not written: %s made where the thread's C stack was "
+			   "nearly full, and memline found no room to write %s later",
+			   deferred_lost, deferred_lost == 1 ? " was" : "s were",
+			   deferred_lost == 1 ? "it was" : "they were",
+			   deferred_lost == 1 ? "it" : "them");
 	waiting = signals_wait();
 	r = boot_call("release_held", NULL, NULL, NULL);
 	signals_resume(waiting);
@@ -2698,8 +2861,10 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 
 		P.PyErr_Clear();
 		if (!(matched_shared && at >= 0 && at < MATCHED_MAX && matched_shared[at]))
-			out_notice("MEMLINE_FUNCTIONS: %s matched no function that ran in process %ld%s",
-				   sel ? sel : "?", (long)getpid(), more ? more : "");
+			out_notice("MEMLINE_FUNCTIONS: %s matched no function that ran in process %ld%s%s",
+				   sel ? sel : "?", (long)getpid(), more ? more : "",
+				   match_skipped ? " (functions that ran only where their thread's C "
+						   "stack was nearly full were not looked at)" : "");
 		if (keep)
 			P.Py_DecRef(keep);
 		if (keep_more)
@@ -2876,6 +3041,7 @@ static int setup(void *arg)
 	(void)arg;
 	main_ident = P.PyThread_get_thread_ident();
 	enter(&e);
+	(void)attr_stack_left();	/* the main thread's bounds: /proc read, here */
 	attr_config_load(&cfg);
 	out_fd_share();		/* before the program can fork */
 	if (cfg.functions) {

@@ -76,12 +76,20 @@ size_t out_shape(char *buf, size_t cap, const struct out_style *style, const cha
 	return l.need;
 }
 
-/* A line longer than the stack buffer (a long source line) is shaped in
- * memory of its size; only if that cannot be had is it cut. */
-static void emit(const struct out_style *style, const struct out_sink *sink, const char *msg,
-		 size_t len)
-{
+/*
+ * Lines are built in two buffers of OUT_LINE_MAX from the heap, not on
+ * the stack: a report can be made near the end of a thread's small stack.
+ */
+struct scratch {
+	char line[OUT_LINE_MAX];
 	char shaped[OUT_LINE_MAX];
+};
+
+/* A line longer than the buffer (a long source line) is shaped in memory
+ * of its size; only if that cannot be had is it cut. */
+static void emit(const struct out_style *style, const struct out_sink *sink,
+		 struct scratch *s, const char *msg, size_t len)
+{
 	char *big;
 	size_t n;
 
@@ -89,9 +97,9 @@ static void emit(const struct out_style *style, const struct out_sink *sink, con
 		sink->write(sink->ctx, "", 0);
 		return;
 	}
-	n = out_shape(shaped, sizeof(shaped), style, msg, len);
-	if (n < sizeof(shaped) || !(big = malloc(n + 1))) {
-		sink->write(sink->ctx, shaped, n < sizeof(shaped) ? n : sizeof(shaped) - 1);
+	n = out_shape(s->shaped, sizeof(s->shaped), style, msg, len);
+	if (n < sizeof(s->shaped) || !(big = malloc(n + 1))) {
+		sink->write(sink->ctx, s->shaped, n < sizeof(s->shaped) ? n : sizeof(s->shaped) - 1);
 		return;
 	}
 	n = out_shape(big, n + 1, style, msg, len);
@@ -120,11 +128,12 @@ static bool shows_increase(int64_t bytes, int precision)
 }
 
 /* One row; its text may be longer than the line buffer. */
-static void emit_row(const struct out_style *style, const struct out_sink *sink, char *line,
-		     size_t cap, const struct out_row *row, const char *mem, const char *inc,
-		     const char *occ)
+static void emit_row(const struct out_style *style, const struct out_sink *sink,
+		     struct scratch *s, const struct out_row *row, const char *mem,
+		     const char *inc, const char *occ)
 {
-	size_t need = row->text_len + 128, n;
+	char *line = s->line;
+	size_t cap = sizeof(s->line), need = row->text_len + 128, n;
 	char *big = need > cap && row->text_len < INT32_MAX ? malloc(need) : NULL;
 
 	if (big) {
@@ -133,7 +142,7 @@ static void emit_row(const struct out_style *style, const struct out_sink *sink,
 	}
 	n = out_format(line, cap, "%6d %12s %12s  %10s   %.*s", row->lineno, mem, inc, occ,
 		       (int)(row->text_len < INT32_MAX ? row->text_len : INT32_MAX), row->text);
-	emit(style, sink, line, n);
+	emit(style, sink, s, line, n);
 	free(big);
 }
 
@@ -142,21 +151,24 @@ void out_report(const struct out_report *r, const struct out_style *style,
 {
 	static const char header[] =
 		"Line #    Mem usage    Increment  Occurrences   Line Contents";
-	char line[OUT_LINE_MAX], rule[sizeof(header)];
+	struct scratch *s = malloc(sizeof(*s));
+	char rule[sizeof(header)];
 	size_t n;
 
-	n = out_format(line, sizeof(line), "Filename: %s%s%s", r->filename,
+	if (!s)
+		return;	/* out of memory: no report (as when its rows cannot be had) */
+	n = out_format(s->line, sizeof(s->line), "Filename: %s%s%s", r->filename,
 		       r->unfinished ? " (unfinished: still running at exit)" : "",
 		       r->line_events_lost ? " (no line events while another tracer was on: "
 					     "Increment only there)" : "");
-	emit(style, sink, line, n);
+	emit(style, sink, s, s->line, n);
 	if (!style->increments_only)
-		emit(style, sink, "", 0);
-	emit(style, sink, header, sizeof(header) - 1);
+		emit(style, sink, s, "", 0);
+	emit(style, sink, s, header, sizeof(header) - 1);
 	memset(rule, '=', sizeof(header) - 1);
 	rule[sizeof(header) - 1] = '\0';
 	if (!style->increments_only)
-		emit(style, sink, rule, sizeof(header) - 1);
+		emit(style, sink, s, rule, sizeof(header) - 1);
 	for (int i = 0; i < r->nrows; i++) {
 		const struct out_row *row = &r->rows[i];
 		char mem[64] = "", inc[64] = "", occ[32] = "";
@@ -172,12 +184,13 @@ void out_report(const struct out_report *r, const struct out_style *style,
 		}
 		if (style->increments_only && !shows_increase(row->inc, style->precision))
 			continue;
-		emit_row(style, sink, line, sizeof(line), row, mem, inc, occ);
+		emit_row(style, sink, s, row, mem, inc, occ);
 	}
 	if (!style->increments_only) {
-		emit(style, sink, "", 0);
-		emit(style, sink, "", 0);
+		emit(style, sink, s, "", 0);
+		emit(style, sink, s, "", 0);
 	}
+	free(s);
 }
 
 void out_fd_line(void *ctx, const char *text, size_t len)

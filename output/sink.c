@@ -211,7 +211,8 @@ static void stderr_write(void *ctx, const char *text, size_t len)
 
 const struct out_sink out_stderr = { stderr_write, NULL };
 
-void out_vnotice(const char *fmt, va_list ap)
+/* A notice that is long, or holds what must be escaped: OUT_LINE_MAX. */
+static __attribute__((noinline)) void vnotice_long(const char *fmt, va_list ap)
 {
 	char raw[OUT_LINE_MAX], line[OUT_LINE_MAX];
 	size_t n = out_format(line, sizeof(line), "memline: ");
@@ -220,6 +221,31 @@ void out_vnotice(const char *fmt, va_list ap)
 	n += out_escape(line + n, sizeof(line) - n - 1, raw, strlen(raw));
 	line[n++] = '\n';
 	out_stderr.write(out_stderr.ctx, line, n);
+}
+
+/*
+ * Most notices are short and plain: they take 512 bytes of stack, not the
+ * 8 KiB of the long form (a notice can come near the end of a thread's
+ * small stack: the 3.11 hook's giving up).
+ */
+void out_vnotice(const char *fmt, va_list ap)
+{
+	enum { SHORT = 512, PREFIX = sizeof("memline: ") - 1 };
+	char line[SHORT];
+	va_list again;
+	size_t n;
+
+	va_copy(again, ap);
+	n = out_vformat(line + PREFIX, SHORT - PREFIX - 1, fmt, ap);
+	if (n >= SHORT - PREFIX - 2 || out_has_control(line + PREFIX, n) ||
+	    !out_utf8_ok(line + PREFIX, n)) {
+		vnotice_long(fmt, again);
+	} else {
+		memcpy(line, "memline: ", PREFIX);
+		line[PREFIX + n] = '\n';
+		out_stderr.write(out_stderr.ctx, line, PREFIX + n + 1);
+	}
+	va_end(again);
 }
 
 void out_notice(const char *fmt, ...)
