@@ -101,8 +101,6 @@ enum {
 	X(void, PyThreadState_EnterTracing, (void *), 0)                        \
 	X(void, PyThreadState_LeaveTracing, (void *), 0)                        \
 	X(int, PyCode_AddWatcher, (int (*)(int, PyObject *)), 0)               \
-	X(int, Py_GetRecursionLimit, (void), 0)                                 \
-	X(void, Py_SetRecursionLimit, (int), 0)                                 \
 	X(void, PyGILState_Release, (int), 1)
 
 struct attr_pyapi {

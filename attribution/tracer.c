@@ -24,7 +24,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -175,13 +174,61 @@ enum { OP_YIELD_VALUE = 86, OP_YIELD_FROM = 72, OP_RETURN_VALUE = 83 };	/* 3.8-3
 
 /* ---- helpers (GIL held) ---- */
 
+/*
+ * Room above the program's recursion limit for memline's own Python, which
+ * runs wherever the program is: a selected function called 3 frames below
+ * the limit must still be matched, read and reported, and memline's frames
+ * must neither raise the program's RecursionError nor leave 3.8/3.9's
+ * "overflowed" flag (50 frames of grace after a RecursionError) changed.
+ * This thread's own count is moved, and put back after: the limit, which
+ * every thread shares, is not touched.  PyThreadState offsets from each
+ * version's headers: 3.8-3.10 recursion_depth 32 (3.8/3.9 overflowed 36),
+ * 3.11 recursion_remaining 32, 3.12 py_recursion_remaining 28, 3.13 44.
+ */
+enum { OWN_ROOM = 200 };
+
+struct own_room {
+	int *count;
+	int by;
+	char *overflowed, was;
+};
+
+static void room_open(struct own_room *r)
+{
+	static const int count_at[] = { [8] = 32, [9] = 32, [10] = 32, [11] = 32, [12] = 28,
+					[13] = 44 };
+	char *t = P.PyThreadState_Get();
+
+	r->count = NULL;
+	r->overflowed = NULL;
+	if (!t || P.minor < 8 || P.minor > 13)
+		return;
+	if (P.minor <= 9) {
+		r->overflowed = t + 36;
+		r->was = *r->overflowed;
+	}
+	r->count = (int *)(t + count_at[P.minor]);
+	r->by = P.minor <= 10 ? -OWN_ROOM : OWN_ROOM;	/* a depth, or what is left */
+	*r->count += r->by;
+}
+
+static void room_close(struct own_room *r)
+{
+	if (r->count)
+		*r->count -= r->by;
+	if (r->overflowed)
+		*r->overflowed = r->was;
+}
+
 struct saved_error {
 	PyObject *type, *value, *tb;
+	struct own_room room;
 };
 
 static void enter(struct saved_error *e)
 {
 	attr_me.busy++;
+	room_open(&e->room);
 	P.PyErr_Fetch(&e->type, &e->value, &e->tb);
 }
 
@@ -191,6 +238,7 @@ static void leave(struct saved_error *e)
 {
 	settle_error("work", false);
 	P.PyErr_Restore(e->type, e->value, e->tb);
+	room_close(&e->room);
 	attr_me.busy--;
 }
 
@@ -351,63 +399,19 @@ static void settle_error(const char *where, bool say)
 	}
 }
 
-/*
- * Room above the program's recursion limit for memline's own Python, which
- * runs wherever the program is: a selected function called 3 frames below
- * the limit must still be matched, read and reported, and memline's frames
- * must not raise the program's RecursionError nor leave 3.8/3.9's
- * "overflowed" flag (50 frames of grace after a RecursionError) changed.
- * The limit is the interpreter's; other threads may run meanwhile (memline's
- * Python can release the GIL), so it is raised by the first of them and
- * put back by the last, unless the program set its own meanwhile.
- */
-enum { OWN_ROOM = 200 };
-static int own_room_users, own_room_limit;	/* GIL held */
-#define TS_OVERFLOWED 36	/* 3.8/3.9 PyThreadState.overflowed (char) */
-
-static char own_room_open(void)
-{
-	char *t = P.PyThreadState_Get();
-	char overflowed = P.minor <= 9 && t ? t[TS_OVERFLOWED] : 0;
-
-	if (!P.Py_GetRecursionLimit || !P.Py_SetRecursionLimit)
-		return overflowed;
-	if (own_room_users++ == 0) {
-		own_room_limit = P.Py_GetRecursionLimit();
-		if (own_room_limit > 0 && own_room_limit <= INT_MAX - OWN_ROOM)
-			P.Py_SetRecursionLimit(own_room_limit + OWN_ROOM);
-		else
-			own_room_limit = 0;
-	}
-	return overflowed;
-}
-
-static void own_room_close(char overflowed)
-{
-	char *t = P.PyThreadState_Get();
-
-	if (P.minor <= 9 && t)
-		t[TS_OVERFLOWED] = overflowed;
-	if (!P.Py_GetRecursionLimit || !P.Py_SetRecursionLimit || own_room_users == 0)
-		return;
-	if (--own_room_users == 0 && own_room_limit &&
-	    P.Py_GetRecursionLimit() == own_room_limit + OWN_ROOM)
-		P.Py_SetRecursionLimit(own_room_limit);
-}
-
 /* Calls f, a function of memline's Python, as memline's own work. */
 static PyObject *own_call(PyObject *f, const char *name, const char *fmt, PyObject *a,
 			  PyObject *b)
 {
 	PyObject *r;
-	char overflowed;
+	struct own_room room;
 
 	own_failed_for_now = false;
-	overflowed = own_room_open();
+	room_open(&room);
 	own_python(true);
 	r = fmt ? P.PyObject_CallFunction(f, fmt, a, b) : P.PyObject_CallObject(f, NULL);
 	own_python(false);
-	own_room_close(overflowed);
+	room_close(&room);
 	if (!r && finalizing)
 		P.PyErr_Clear();	/* modules are being torn down: say nothing */
 	else if (!r)

@@ -6,7 +6,7 @@ neither fail nor change what the program sees, and what it could not do
 for want of memory is done at the next call."""
 import re
 
-from test_lines import (P3, bare, markers, memline, near, notices, parse_reports,
+from test_lines import (P3, PREFIX, bare, markers, memline, near, notices, parse_reports,
                         per_interpreter)
 
 
@@ -55,3 +55,20 @@ def test_a_report_lost_for_want_of_memory_is_tried_again_next_call(py):
     assert len(reps) in (3, 4), reps
     for rep, size in zip(reps[-3:], (1_000_000, 2_000_000, 3_000_000)):
         assert rep.occ(alloc) == 1 and near(rep.inc(alloc), size, 3), rep
+
+
+@per_interpreter
+def test_the_room_is_the_reporting_threads_alone(py):
+    """The logging sink runs Python long enough for other threads to run:
+    they must see the program's limit, and the limit must end as it was."""
+    plain = bare(py, "limit_threads.py")
+    r = memline(py, "limit_threads.py", "sel,work", env={"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == plain.returncode == 0, r
+    assert plain.out.startswith("RecursionError caught\nRecursionError caught again\n")
+    assert strip_records(r.out) == plain.out, r.out[-2000:]
+    assert "limits seen [1000]\nlimit at the end 1000\n" in plain.out
+    assert notices(r.err) == [], r.err
+
+
+def strip_records(out):
+    return "".join(l for l in out.splitlines(True) if not l.startswith(PREFIX))
