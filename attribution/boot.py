@@ -223,19 +223,30 @@ def _compiler_qualnames(code, globs):
 _function = type(_glob)
 
 
-def _function_qualnames(code, quals):
-    """The __qualname__ of each function made from code, when the compiler's
-    names (quals) did not do: functions that dataclasses and
-    functools.wraps rename are made by exec or inside another function.
-    Only those are looked for (a walk of all the referrers of code), and
-    never a class body's or a module's (CO_NEWLOCALS)."""
+def _function_qualnames(code, quals, func, walk):
+    """The __qualname__ of the function that runs code, when the compiler's
+    names (quals) did not do: dataclasses and functools.wraps rename the
+    functions they make by exec or inside another function.  3.11+ give
+    the function from the frame (func).  Before, a function made by exec
+    (a file's code has its compiler name from its source) is looked for
+    among the referrers of code: a walk of the whole heap, so only for a
+    selector whose last part is a name, not a pattern (walk).  Never a
+    class body's or a module's (CO_NEWLOCALS)."""
     if not code.co_flags & 0x2:
         return ()
     name = code.co_filename
     made = name.startswith('<') and name.endswith('>')
-    for q in quals:
-        made = made or '<locals>' in q
-    if quals and not made:
+    if func is not None:
+        for q in quals:
+            made = made or '<locals>' in q
+        if quals and not made:
+            return ()
+        try:
+            q = func.__qualname__ if func.__code__ is code else None
+        except Exception:
+            return ()
+        return (q,) if isinstance(q, str) else ()
+    if not made or not walk:
         return ()
     return tuple(f.__qualname__ for f in _import('gc').get_referrers(code)
                  if type(f) is _function and f.__code__ is code)
@@ -249,15 +260,17 @@ def _ends(pattern, quals):
     return False
 
 
-def match(code, globs):
-    """Is code selected?  Once per code object.  A dotted selector whose
-    last part names the code's co_name matches the compiler's qualified
-    name of the code or the __qualname__ of a function made from it (not
-    of a wrapper whose functools.wraps took another name's)."""
+def match(code, globs, func=None):
+    """Is code selected?  Once per code object; func, the function that
+    runs it, if the frame says (3.11+).  A dotted selector whose last part
+    names the code's co_name matches the compiler's qualified name of the
+    code or the __qualname__ of the function made from it (not of a wrapper
+    whose functools.wraps took another name's)."""
     if globs is _OWN:            # memline's own functions never report
         return False
     hit = False
     quals = funcs = filename = None
+    funcs_walked = False
     for sel in _selectors:
         _, kind, scope, pattern, _, last = sel
         if kind == 'path':
@@ -276,8 +289,10 @@ def match(code, globs):
                 quals = _compiler_qualnames(code, globs)
             ok = _ends(pattern, quals)
             if not ok:
-                if funcs is None:
-                    funcs = _function_qualnames(code, quals)
+                walk = '*' not in last and '?' not in last
+                if funcs is None or (walk and not funcs_walked):
+                    funcs = _function_qualnames(code, quals, func, walk)
+                    funcs_walked = walk
                 ok = _ends(pattern, funcs)
         if ok:
             if not sel[4]:

@@ -331,7 +331,8 @@ def _with_comments(lines, end, node, shift):
 
 # ---- 3.8-3.10: the qualified names the compiler gives code objects ----
 
-_qualname_files = {}    # file name -> {(co_name, co_firstlineno): [(co_code, qualname)]}
+_qualname_files = {}    # file name -> ({(co_name, co_firstlineno): [(co_code, qualname)]},
+                        #             the file's (mtime, size) then)
 _COMPREHENSIONS = ('<listcomp>', '<setcomp>', '<dictcomp>', '<genexpr>')
 
 
@@ -340,16 +341,32 @@ def _compiled_qualnames(code, filename, loader):
     3.10 do not keep: its file compiled again (once), and the code objects
     of the same name, first line and bytecode found there; () without a
     source, or when the file no longer holds that code."""
-    table = _qualname_files.get(filename, False)
-    if table is False:
-        text = _read(filename, loader)
-        top = _quiet_compile(text, filename, 0) if text is not None else None
-        table = {}
-        if top is not None:
-            _name_consts(top, None, False, None, table)
-        _qualname_files[filename] = table
+    table, stamp = _qualname_files.get(filename, (None, None))
+    if table is not None:
+        found = _named(table, code)
+        if found or _stamp(filename) == stamp:
+            return found
+    stamp = _stamp(filename)        # first, or the file changed: again
+    text = _read(filename, loader)
+    top = _quiet_compile(text, filename, 0) if text is not None else None
+    table = {}
+    if top is not None:
+        _name_consts(top, None, False, None, table)
+    _qualname_files[filename] = (table, stamp)
+    return _named(table, code)
+
+
+def _named(table, code):
     return tuple(q for c, q in table.get((code.co_name, code.co_firstlineno), ())
                  if c == code.co_code)
+
+
+def _stamp(filename):
+    try:
+        st = posix.stat(filename)
+    except (OSError, ValueError, TypeError):
+        return None
+    return (st.st_mtime_ns, st.st_size)
 
 
 def _name_consts(parent, qual, in_function, private, table):

@@ -400,8 +400,8 @@ static void settle_error(const char *where, bool say)
 }
 
 /* Calls f, a function of memline's Python, as memline's own work. */
-static PyObject *own_call(PyObject *f, const char *name, const char *fmt, PyObject *a,
-			  PyObject *b)
+static PyObject *own_call3(PyObject *f, const char *name, const char *fmt, PyObject *a,
+			   PyObject *b, PyObject *c)
 {
 	PyObject *r;
 	struct own_room room;
@@ -409,7 +409,7 @@ static PyObject *own_call(PyObject *f, const char *name, const char *fmt, PyObje
 	own_failed_for_now = false;
 	room_open(&room);
 	own_python(true);
-	r = fmt ? P.PyObject_CallFunction(f, fmt, a, b) : P.PyObject_CallObject(f, NULL);
+	r = fmt ? P.PyObject_CallFunction(f, fmt, a, b, c) : P.PyObject_CallObject(f, NULL);
 	own_python(false);
 	room_close(&room);
 	if (!r && finalizing)
@@ -419,11 +419,24 @@ static PyObject *own_call(PyObject *f, const char *name, const char *fmt, PyObje
 	return r;
 }
 
-static PyObject *boot_call(const char *name, const char *fmt, PyObject *a, PyObject *b)
+static PyObject *own_call(PyObject *f, const char *name, const char *fmt, PyObject *a,
+			  PyObject *b)
+{
+	return own_call3(f, name, fmt, a, b, NULL);
+}
+
+/* Calls boot.py's function name with up to three arguments (fmt). */
+static PyObject *boot_call3(const char *name, const char *fmt, PyObject *a, PyObject *b,
+			    PyObject *c)
 {
 	PyObject *f = P.PyDict_GetItemString(boot, name);
 
-	return f ? own_call(f, name, fmt, a, b) : NULL;
+	return f ? own_call3(f, name, fmt, a, b, c) : NULL;
+}
+
+static PyObject *boot_call(const char *name, const char *fmt, PyObject *a, PyObject *b)
+{
+	return boot_call3(name, fmt, a, b, NULL);
 }
 
 /*
@@ -566,7 +579,23 @@ static void code_watch_install(void)
 	P.PyErr_Clear();
 }
 
-static struct code_info *code_lookup(PyObject *code, PyObject *globs)
+/*
+ * code_lookup's func: the function object that runs code, when the frame
+ * holds one (3.11+: the interpreter frame's f_func / f_funcobj), so that
+ * boot.py need not search the heap for it; checked to be a function.
+ */
+static PyObject *function_or_none(PyObject *func)
+{
+	static void *function_type;
+
+	if (!function_type)
+		function_type = dlsym(RTLD_DEFAULT, "PyFunction_Type");
+	if (func && function_type && ((void **)func)[1] == function_type)
+		return func;
+	return P.none;
+}
+
+static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *func)
 {
 	struct code_info *ci;
 	PyObject *r;
@@ -584,7 +613,8 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs)
 	ci->code = code;
 	/* after the exit reports CPython tears modules down, boot.py's too:
 	 * what runs from then on is not asked about (and not selected) */
-	r = finalizing ? NULL : boot_call("match", "OO", code, globs ? globs : P.none);
+	r = finalizing ? NULL : boot_call3("match", "OOO", code, globs ? globs : P.none,
+						   function_or_none(func));
 	if (!r && !finalizing) {	/* no answer (out of memory): ask again next call */
 		free(ci);
 		P.PyErr_Clear();
@@ -1774,7 +1804,7 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
 				PyObject *globs = P.PyObject_GetAttrString((PyObject *)frame,
 									  "f_globals");
 
-				ci = code_lookup(code, globs);
+				ci = code_lookup(code, globs, NULL);
 				if (globs)
 					P.Py_DecRef(globs);
 			}
@@ -2135,7 +2165,7 @@ static __attribute__((noinline)) uintptr_t lookup_tagged(PyFrameObject *frame)
 	int was = gen_hold(frame);
 
 	enter(&e);
-	ci = code_lookup(frame_code(frame), *(PyObject **)((char *)frame + F_GLOBALS));
+	ci = code_lookup(frame_code(frame), *(PyObject **)((char *)frame + F_GLOBALS), NULL);
 	leave(&e);
 	gen_release(frame, was);
 	return tag(ci);
@@ -2297,7 +2327,7 @@ static __attribute__((noinline)) PyObject *eval_frame311_slow(void *ts, void *if
 		struct saved_error e;
 
 		enter(&e);
-		ci = code_lookup(code, *(PyObject **)(f + IF_GLOBALS));
+		ci = code_lookup(code, *(PyObject **)(f + IF_GLOBALS), *(PyObject **)f);
 		leave(&e);
 		tagged = tag(ci);
 	}
@@ -2437,6 +2467,24 @@ static PyObject *mon_result(PyObject *ok)
 	return ok;
 }
 
+/*
+ * 3.12+: the function of the frame that raised PY_START (the current
+ * interpreter frame: PyThreadState.cframe->current_frame on 3.12, offsets
+ * 56 and 0; PyThreadState.current_frame on 3.13, 72), f_funcobj at 16.
+ * Trusted only if the frame's f_globals (24) are the running globals.
+ */
+static PyObject *running_function(void)
+{
+	char *t = P.PyThreadState_Get(), *f;
+
+	if (!t || (P.minor != 12 && P.minor != 13))
+		return NULL;
+	f = P.minor == 12 ? **(char ***)(t + 56) : *(char **)(t + 72);
+	if (!f || *(PyObject **)(f + 24) != P.PyEval_GetGlobals())
+		return NULL;
+	return *(PyObject **)(f + 16);
+}
+
 static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 {
 	struct saved_error e;
@@ -2448,7 +2496,7 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 	enter(&e);
 	ci = code_cached(code);
 	if (!ci) {	/* the running frame's globals: no frame object made */
-		ci = code_lookup(code, P.PyEval_GetGlobals());
+		ci = code_lookup(code, P.PyEval_GetGlobals(), running_function());
 		if (!ci) {	/* no answer: ask again at the next call */
 			leave(&e);
 			return mon_result(none());

@@ -1352,6 +1352,35 @@ def test_selector_dataclass_method(py):
 
 
 @per_interpreter
+def test_selector_with_a_pattern_for_a_dataclass_method(py):
+    # 3.11+ take the function from the frame; 3.8-3.10 would have to search
+    # the whole heap for it, once per function exec made, which a pattern
+    # (D.__e?__, D.*) does not ask for: only a name (D.__eq__) does
+    r = memline(py, "select_names.py", "D.__e?__", env={"MEMLINE_FORMAT": "%(message)s"})
+    assert r.returncode == 0 and r.out == NAMES_OUT, r
+    if minor(py) < 11:
+        assert notices(r.err) == ["memline: MEMLINE_FUNCTIONS: D.__e?__ matched no function "
+                                  "that ran in process N"]
+        assert parse_reports(r.err) == []
+    else:
+        assert notices(r.err) == []
+        (rep,) = parse_reports(r.err)
+        assert rep.filename == "<string>"
+
+
+@per_interpreter
+def test_selector_names_code_of_a_source_changed_and_reloaded(py, tmp_path):
+    r = memline(py, "select_reload.py", "K.meth,K.In", args=[str(tmp_path)],
+                env={"MEMLINE_FORMAT": "%(message)s", "MEMLINE_PRECISION": "3"})
+    assert r.returncode == 0 and r.out == "[2] 100000\n", r
+    assert notices(r.err) == [], r.err
+    reps = parse_reports(r.err)
+    assert [(rep.first, rep.rows[rep.first][3].strip()) for rep in reps] == [
+        (2, "def meth(self):"), (6, "class In:"), (4, "def meth(self):")], reps
+    assert near(reps[1].inc(7), 100_000, 3)
+
+
+@per_interpreter
 def test_selector_absolute_path_of_a_script_run_by_a_relative_one(py):
     # 3.8's co_filename is "select_names.py" here: taken after the directory
     # the program started in, as 3.9+ do
