@@ -19,26 +19,49 @@ static bool std_closed[3];	/* at load: never write these numbers */
 static int stderr_fd = 2;
 
 /*
- * What fds 1 and 2 are (device and inode of the open file): taken at load,
- * and again when the program puts something there with dup2/dup3.  A
- * number that holds anything else was closed and taken by whatever the
- * program opened next (a daemon's socket, a data file): never written.
+ * What fds 1 and 2 may hold for memline to write there: what they held at
+ * load, and everything the program has put there with dup2/dup3 (its
+ * redirections; the last 16 of each), each as a fingerprint of the open
+ * file's device and inode (one atomic word: no torn pair).  A number that
+ * holds anything else was closed and taken by whatever the program opened
+ * next (a daemon's socket, a data file): never written.  A redirection is
+ * recorded before the dup2 itself, so a report written meanwhile by
+ * another thread is not lost.
  */
-static _Atomic uint64_t std_dev[3], std_ino[3];
+enum { STD_KEPT = 16 };
+static _Atomic uint64_t std_kept[3][STD_KEPT];
+static _Atomic unsigned std_next[3];
 /* The process these are about.  A child of vfork (subprocess's, which
  * dup2's its pipes onto 1 and 2 before exec) shares this memory with its
  * parent: what it does there must not count for the parent. */
 static _Atomic pid_t std_owner;
 
-static bool std_identity(int fd, uint64_t *dev, uint64_t *ino)
+/* The open file fd refers to, never 0; 0 if fd is not open. */
+static uint64_t std_identity(int fd)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) != 0)
-		return false;
-	*dev = (uint64_t)st.st_dev;
-	*ino = (uint64_t)st.st_ino;
-	return true;
+	if (fd < 0 || fstat(fd, &st) != 0)
+		return 0;
+	return ((uint64_t)st.st_dev * UINT64_C(0x9E3779B97F4A7C15)) ^ (uint64_t)st.st_ino ^ 1;
+}
+
+static void std_keep(int fd, uint64_t id)
+{
+	unsigned slot;
+
+	if (!id)
+		return;
+	for (unsigned i = 0; i < STD_KEPT; i++)
+		if (atomic_load_explicit(&std_kept[fd][i], memory_order_relaxed) == id)
+			return;
+	slot = atomic_fetch_add(&std_next[fd], 1) % STD_KEPT;
+	atomic_store(&std_kept[fd][slot], id);
+}
+
+static bool std_mine(int fd)
+{
+	return fd >= 1 && fd <= 2 && getpid() == atomic_load(&std_owner);
 }
 
 /* Before the preload's constructor, which may already have things to say. */
@@ -54,16 +77,21 @@ __attribute__((constructor(101))) static void check_std_fds(void)
 		stderr_fd = -1;
 }
 
-void out_std_moved(int fd)
+void out_std_moving(int fd, int from)
 {
-	uint64_t dev, ino;
 	int saved = errno;
 
-	if (fd >= 1 && fd <= 2 && getpid() == atomic_load(&std_owner) &&
-	    std_identity(fd, &dev, &ino)) {
-		atomic_store_explicit(&std_dev[fd], dev, memory_order_relaxed);
-		atomic_store_explicit(&std_ino[fd], ino, memory_order_relaxed);
-	}
+	if (std_mine(fd))
+		std_keep(fd, std_identity(from));
+	errno = saved;
+}
+
+void out_std_moved(int fd)
+{
+	int saved = errno;
+
+	if (std_mine(fd))
+		std_keep(fd, std_identity(fd));
 	errno = saved;
 }
 
@@ -74,15 +102,19 @@ void out_std_forked(void)
 
 bool out_std_open(int fd)
 {
-	uint64_t dev, ino;
+	uint64_t id;
 
 	if (fd < 0 || fd > 2)
 		return fd >= 0;
 	if (std_closed[fd])
 		return false;
-	return fd == 0 || (std_identity(fd, &dev, &ino) &&
-			   dev == atomic_load_explicit(&std_dev[fd], memory_order_relaxed) &&
-			   ino == atomic_load_explicit(&std_ino[fd], memory_order_relaxed));
+	if (fd == 0)
+		return true;
+	id = std_identity(fd);
+	for (unsigned i = 0; id && i < STD_KEPT; i++)
+		if (atomic_load(&std_kept[fd][i]) == id)
+			return true;
+	return false;
 }
 
 /* What the last out_file_open() returned, to name it when a write fails. */

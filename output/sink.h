@@ -38,17 +38,19 @@ void out_vnotice(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 
 /*
  * May memline write to fd 1 or 2?  Only while it holds what it held when
- * the library was loaded, or what the program last put there with dup2 or
- * dup3 (its redirection): a number closed at start-up, or closed later and
- * taken by a file or socket the program opened, is never written.
+ * the library was loaded, or something the program put there with dup2 or
+ * dup3 (its redirections): a number closed at start-up, or closed later
+ * and taken by a file or socket the program opened, is never written.
  */
 bool out_std_open(int fd);
 
 /*
- * The program made fd (1 or 2) refer to something else with dup2/dup3:
- * remember what.  Safe in a hook: one fstat, no allocation, no lock, errno
- * kept.
+ * The program is about to make fd (1 or 2) refer to what `from` refers to
+ * (dup2/dup3; called before, so that a report written meanwhile is not
+ * lost), or did make it refer to something else (moved).  Safe in a hook:
+ * an fstat, no allocation, no lock, errno kept.
  */
+void out_std_moving(int fd, int from);
 void out_std_moved(int fd);
 
 /* In a child of fork (an atfork handler): the streams are now its own.

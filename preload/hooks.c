@@ -329,29 +329,15 @@ PL_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...
  */
 PL_EXPORT int dup2(int oldfd, int newfd)
 {
-	int r = pl_real.dup2 ? pl_real.dup2(oldfd, newfd) : (int)syscall(SYS_dup2, oldfd, newfd);
-
-	if (r >= 0 && (newfd == 1 || newfd == 2)) {
-		int saved = errno;
-
-		if (pl_mode() == PL_ON)
-			out_std_moved(newfd);
-		errno = saved;
-	}
-	return r;
+	if ((newfd == 1 || newfd == 2) && pl_mode() == PL_ON)
+		out_std_moving(newfd, oldfd);
+	return pl_real.dup2 ? pl_real.dup2(oldfd, newfd) : (int)syscall(SYS_dup2, oldfd, newfd);
 }
 
 PL_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	int r = pl_real.dup3 ? pl_real.dup3(oldfd, newfd, flags) :
-			       (int)syscall(SYS_dup3, oldfd, newfd, flags);
-
-	if (r >= 0 && (newfd == 1 || newfd == 2)) {
-		int saved = errno;
-
-		if (pl_mode() == PL_ON)
-			out_std_moved(newfd);
-		errno = saved;
-	}
-	return r;
+	if ((newfd == 1 || newfd == 2) && pl_mode() == PL_ON)
+		out_std_moving(newfd, oldfd);
+	return pl_real.dup3 ? pl_real.dup3(oldfd, newfd, flags) :
+			      (int)syscall(SYS_dup3, oldfd, newfd, flags);
 }

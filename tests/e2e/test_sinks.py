@@ -147,6 +147,16 @@ def test_sink_stderr_follows_the_programs_dup2(py, tmp_path):
 
 
 @per_interpreter
+def test_sink_stderr_redirected_by_another_thread_loses_no_report(py, tmp_path):
+    """A redirection is known before the dup2 makes it: a report written
+    meanwhile was dropped as if fd 2 had been taken by a data file."""
+    log = tmp_path / "log"
+    r = memline(py, "sink_reused_fd.py", args=["flip", str(log)])
+    assert r.returncode == 0 and r.out == "" and r.err == "", r
+    text = log.read_text() + (tmp_path / "log.b").read_text()
+    assert len(parse_reports(text, PREFIX)) == 500
+
+@per_interpreter
 def test_sink_stderr_is_the_parents_after_children_redirect_theirs(py, tmp_path):
     """subprocess dup2's its pipes onto 1 and 2 in a vfork child, in the
     parent's memory: the parent's stderr must stay its own."""

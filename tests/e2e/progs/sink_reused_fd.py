@@ -9,11 +9,14 @@ closed, a data file takes it), stdout (fd 1 closed, a data file takes it),
 redirect (dup2, then dup3, of a log file onto fd 2), children (a
 subprocess with its output piped, which dup2's the pipes in a vfork child
 sharing the parent's memory; then a forked child that dup2's OUT onto its
-own fd 2).  What the program's own channel carried is written to OUT."""
+own fd 2), flip (another thread dup2's OUT and OUT.b onto fd 2 in turn
+while reports are written: each report lands whole in one of them).
+What the program's own channel carried is written to OUT."""
 import os
 import socket
 import subprocess
 import sys
+import threading
 
 
 def work(n):
@@ -61,6 +64,22 @@ def main(mode, out):
             os._exit(0)
         os.waitpid(pid, 0)
         work(100_000)                   # to the parent's stderr
+    elif mode == "flip":
+        a = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        b = os.open(out + ".b", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        stop = []
+
+        def flip():
+            while not stop:
+                os.dup2(a, 2)
+                os.dup2(b, 2)
+
+        t = threading.Thread(target=flip)
+        t.start()
+        for _ in range(500):
+            work(1000)
+        stop.append(1)
+        t.join()
 
 
 main(sys.argv[1], sys.argv[2])
