@@ -55,6 +55,8 @@ struct code_info {
 	int32_t *unit_lines;		/* 3.12+: the line of each code unit */
 	ssize_t nunits;
 	int first, nrows;
+	int lost;			/* calls not reported for want of C stack,
+					   not said yet */
 	PyObject *ref;			/* 3.8-3.11, unselected: weak reference */
 	UT_hash_handle hh, hh_ref;
 };
@@ -491,6 +493,51 @@ enum {
 
 static bool match_skipped;	/* a code was not looked at: no room */
 
+/*
+ * Calls of codes not looked at for want of C stack (the last 32 codes, by
+ * address, with no reference: a code freed and another made at its address
+ * could be taken for it).  If one turns out selected when it is looked at,
+ * those calls were selected calls lost, and are said (lost_say).
+ */
+enum { SKIPPED_KEPT = 32 };
+static struct { PyObject *code; int calls; } skipped[SKIPPED_KEPT];
+static unsigned skipped_next;
+static int losses;		/* code_infos with lost calls not said yet */
+
+static void skipped_call(PyObject *code)
+{
+	for (int i = 0; i < SKIPPED_KEPT; i++)
+		if (skipped[i].code == code) {
+			skipped[i].calls++;
+			return;
+		}
+	skipped[skipped_next % SKIPPED_KEPT].code = code;
+	skipped[skipped_next % SKIPPED_KEPT].calls = 1;
+	skipped_next++;
+}
+
+static void lost_calls(struct code_info *ci, int calls)
+{
+	if (calls <= 0)
+		return;
+	if (!ci->lost)
+		losses++;
+	ci->lost += calls;
+}
+
+/* A code looked at now: its calls skipped before, taken out of the list. */
+static int skipped_calls(PyObject *code)
+{
+	for (int i = 0; i < SKIPPED_KEPT; i++)
+		if (skipped[i].code == code) {
+			int n = skipped[i].calls;
+
+			skipped[i].code = NULL;
+			return n;
+		}
+	return 0;
+}
+
 static bool room_for(size_t need)
 {
 	size_t left = attr_stack_left();
@@ -605,6 +652,7 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *
 		return ci;
 	if (!room_for(ROOM_MATCH)) {
 		match_skipped = true;
+		skipped_call(code);
 		return NULL;	/* asked again at a call with room */
 	}
 	ci = calloc(1, sizeof(*ci));
@@ -621,6 +669,10 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *
 		return NULL;
 	}
 	ci->selected = r && P.PyObject_IsTrue(r) == 1;
+	if (ci->selected)
+		lost_calls(ci, skipped_calls(code));
+	else
+		skipped_calls(code);
 	if (r)
 		P.Py_DecRef(r);
 	P.PyErr_Clear();
@@ -1069,8 +1121,6 @@ static bool recursive(struct code_info *ci)
  */
 static struct attr_inv *deferred, **deferred_end = &deferred;
 static int deferred_lost;		/* not even a copy could be kept */
-static struct code_info *unread;	/* a first call left unreported */
-static bool unread_said;
 
 static void write_deferred(void);
 
@@ -1080,13 +1130,12 @@ static void start(struct code_info *ci, PyObject *frame)
 
 	if (finalizing || recursive(ci))
 		return;
-	if (deferred || (unread && !unread_said))
+	if (deferred)
 		write_deferred();
 	greenlet_follow();
 	if (!ci->texts && !ci->have_source &&
 	    !room_for(P.minor == 12 ? ROOM_SOURCE_312 : ROOM_SOURCE)) {
-		if (!unread)
-			unread = ci;	/* said where there is room */
+		lost_calls(ci, 1);	/* said where there is room */
 		return;
 	}
 	if (!load_source(ci))
@@ -1642,22 +1691,34 @@ static void deferred_free(struct attr_inv *d)
 	free(d);
 }
 
-static void say_unread(void)
+/* One notice per function whose calls were lost for want of C stack. */
+static void say_lost(void)
 {
-	PyObject *name = P.PyObject_GetAttrString(unread->code, P.minor >= 11 ? "co_qualname" :
-										  "co_name");
-	PyObject *keep;
-	const char *text = name ? utf8_of(name, &keep) : NULL;
+	struct code_info *ci, *tmp;
 
-	unread_said = true;
-	out_notice("a call of %s was not reported: it was its first, made where its thread's "
-		   "C stack was nearly full, with too little room for memline to read its "
-		   "source", text ? text : "a selected function");
-	if (text && keep)
-		P.Py_DecRef(keep);
-	if (name)
-		P.Py_DecRef(name);
-	P.PyErr_Clear();
+	HASH_ITER(hh, codes, ci, tmp) {
+		PyObject *name, *keep = NULL;
+		const char *text;
+		int n = ci->lost;
+
+		if (!n)
+			continue;
+		ci->lost = 0;
+		losses--;
+		name = P.PyObject_GetAttrString(ci->code, P.minor >= 11 ? "co_qualname" : "co_name");
+		text = name ? utf8_of(name, &keep) : NULL;
+		out_notice("%d call%s of %s %s not reported: made where %s thread's C stack was "
+			   "nearly full, with too little room for memline to look the function "
+			   "up or read its source", n, n == 1 ? "" : "s",
+			   text ? text : "a selected function", n == 1 ? "was" : "were",
+			   n == 1 ? "its" : "their");
+		if (text && keep)
+			P.Py_DecRef(keep);
+		if (name)
+			P.Py_DecRef(name);
+		P.PyErr_Clear();
+	}
+	losses = 0;
 }
 
 /* Writes what waits, while this thread has room for it. */
@@ -1667,8 +1728,8 @@ static void write_deferred(void)
 
 	if (!room_for(room_report()))
 		return;
-	if (unread && !unread_said)
-		say_unread();
+	if (losses && finalizing)	/* at exit, each function once, with its count */
+		say_lost();
 	while (room_for(room_report()) && (d = deferred_take())) {
 		report(d, false);
 		deferred_free(d);
@@ -2794,7 +2855,15 @@ static PyObject *py_forked(PyObject *self, PyObject *args)
 	for (struct attr_inv *d; (d = deferred_take());)	/* the parent writes them */
 		deferred_free(d);
 	deferred_lost = 0;
-	unread = NULL;		/* and says that */
+	for (int i = 0; i < SKIPPED_KEPT; i++)	/* and says those */
+		skipped[i].code = NULL;
+	if (losses) {
+		struct code_info *ci, *tmp;
+
+		HASH_ITER(hh, codes, ci, tmp)
+			ci->lost = 0;
+		losses = 0;
+	}
 	leave(&e);
 	return none();
 }

@@ -2,7 +2,8 @@
 argv[2] levels deep -- each level through a C call (map), so it takes C
 stack on every version -- and calls the selected work() at the bottom.
 argv[3] 'top': work() runs once on the main thread first (its source is
-read there); 'deep': its first call is the deep one.  argv[4], if given,
+read there); 'deep': its first call is the deep one; 'deep-then-top':
+the deep one, then one on the main thread.  argv[4], if given,
 is a logging format: the program logs INFO records to stderr with it."""
 import sys
 import threading
@@ -31,4 +32,6 @@ out = []
 t = threading.Thread(target=lambda: out.append(down(DEPTH)))
 t.start()
 t.join()
+if FIRST == "deep-then-top":
+    out.append(work(1))
 print(out)
