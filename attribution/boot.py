@@ -525,12 +525,31 @@ def unmatched():
     asked in multiprocessing's helper processes: attr_python_mp_helper);
     more: what the notice adds when the program started workers with
     multiprocessing's spawn or forkserver, whose matches it cannot see."""
+    _tool_taken()
     more = ''
     if ('multiprocessing.popen_spawn_posix' in sys.modules or
             'multiprocessing.popen_forkserver' in sys.modules):
         more = (' (nor in its forked children; the workers multiprocessing started '
                 'with spawn or forkserver are not counted here and say nothing)')
     return [(i, sel[0], more) for i, sel in enumerate(_selectors) if not sel[4]]
+
+
+_tool = [None]       # 3.12+: memline's sys.monitoring tool id
+
+
+def _tool_taken():
+    """3.12+, at exit: says if the program took memline's sys.monitoring
+    tool id for itself (free_tool_id, then use_tool_id), which ends
+    memline's events: reports after that may be missing."""
+    if _tool[0] is None:
+        return
+    try:
+        now = sys.monitoring.get_tool(_tool[0])
+    except Exception:
+        return
+    if now is not None and now != 'memline':
+        notice('the program took sys.monitoring tool id %d, which memline used, as %r: '
+               'reports of calls after that may be missing' % (_tool[0], now))
 
 
 def offset_lines(code):
@@ -553,6 +572,7 @@ def monitor(start, resume, throw, yield_, return_, unwind, line, jump):
     else:
         return None
     m.use_tool_id(tool, 'memline')
+    _tool[0] = tool
     E = m.events
     for event, callback in ((E.PY_START, start), (E.PY_RESUME, resume),
                             (E.PY_THROW, throw), (E.PY_YIELD, yield_),

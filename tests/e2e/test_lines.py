@@ -868,6 +868,19 @@ def test_rows_while_another_tracer_has_the_line_events(py):
 
 
 @per_interpreter
+def test_the_program_taking_memlines_monitoring_tool_is_said(py):
+    r = memline(py, "tool_taken.py", "work")
+    assert r.returncode == 0 and r.out == "done\n", r
+    if minor(py) < 12:
+        assert notices(r.err) == [] and len(parse_reports(r.err, PREFIX)) == 2, r.err
+        return
+    assert notices(r.err) == [
+        "memline: the program took sys.monitoring tool id 4, which memline used, as 'mine': "
+        "reports of calls after that may be missing"], r.err
+    assert len(parse_reports(r.err, PREFIX)) >= 1
+
+
+@per_interpreter
 def test_subinterpreters_run_as_bare(py):
     # Only the main interpreter's functions report: work(), run by a
     # subinterpreter, is never selected (and said to match nothing); the
