@@ -1349,31 +1349,17 @@ def test_selector_names_the_compiler_gives(py, spec, names):
 
 
 @per_interpreter
-def test_selector_dataclass_method(py):
+@pytest.mark.parametrize("spec,since", [("D.__eq__", 10), ("D.__e?__", 11)])
+def test_selector_dataclass_method(py, spec, since):
     # dataclasses make __eq__ in __create_fn__ (its co_qualname) and name the
-    # function D.__eq__ from 3.10 on; 3.8 and 3.9 do not
-    r = memline(py, "select_names.py", "D.__eq__", env={"MEMLINE_FORMAT": "%(message)s"})
+    # function D.__eq__ from 3.10 on; 3.8 and 3.9 do not.  3.11+ take the
+    # function from the frame; 3.10 would have to search the whole heap for
+    # it, once per function exec made, which a pattern does not ask for
+    r = memline(py, "select_names.py", spec, env={"MEMLINE_FORMAT": "%(message)s"})
     assert r.returncode == 0 and r.out == NAMES_OUT, r
-    if minor(py) < 10:
-        assert notices(r.err) == ["memline: MEMLINE_FUNCTIONS: D.__eq__ matched no function "
-                                  "that ran in process N"]
-        assert parse_reports(r.err) == []
-    else:
-        assert notices(r.err) == []
-        (rep,) = parse_reports(r.err)
-        assert rep.filename == "<string>"
-
-
-@per_interpreter
-def test_selector_with_a_pattern_for_a_dataclass_method(py):
-    # 3.11+ take the function from the frame; 3.8-3.10 would have to search
-    # the whole heap for it, once per function exec made, which a pattern
-    # (D.__e?__, D.*) does not ask for: only a name (D.__eq__) does
-    r = memline(py, "select_names.py", "D.__e?__", env={"MEMLINE_FORMAT": "%(message)s"})
-    assert r.returncode == 0 and r.out == NAMES_OUT, r
-    if minor(py) < 11:
-        assert notices(r.err) == ["memline: MEMLINE_FUNCTIONS: D.__e?__ matched no function "
-                                  "that ran in process N"]
+    if minor(py) < since:
+        assert notices(r.err) == ["memline: MEMLINE_FUNCTIONS: %s matched no function "
+                                  "that ran in process N" % spec]
         assert parse_reports(r.err) == []
     else:
         assert notices(r.err) == []
