@@ -189,21 +189,40 @@ def _path_matches(pattern, filename):
     return not pattern.startswith(('/', '*')) and _glob('*/' + pattern, filename)
 
 
+def _global(globs, name):
+    """globs[name], or None: globals may be a dict subclass, whose methods
+    (and a str subclass's, below) must not run in memline's work."""
+    try:
+        return dict.get(globs, name)
+    except TypeError:
+        return None
+
+
+def _text(s):
+    """s as an exact str, or None."""
+    if type(s) is str:
+        return s
+    if issubclass(type(s), str):
+        return str.__add__('', s)
+    return None
+
+
 def _module_matches(pattern, globs):
     """The module's __name__, or for __main__ (python -m pkg.mod) also the
-    name it was run as."""
-    name = globs.get('__name__') if globs else None
-    if not isinstance(name, str):
+    name it was run as (its spec's: a ModuleSpec keeps it in its __dict__)."""
+    name = _text(_global(globs, '__name__'))
+    if name is None:
         return False
     if _glob(pattern, name):
         return True
     if name != '__main__':
         return False
     try:
-        name = getattr(globs.get('__spec__'), 'name', None)
+        spec = object.__getattribute__(_global(globs, '__spec__'), '__dict__')
     except Exception:
         return False
-    return isinstance(name, str) and _glob(pattern, name)
+    name = _text(_global(spec, 'name'))
+    return name is not None and _glob(pattern, name)
 
 
 def _compiler_qualnames(code, globs):
@@ -213,7 +232,7 @@ def _compiler_qualnames(code, globs):
     q = getattr(code, 'co_qualname', None)
     if q is not None:
         return (q,)
-    loader = (globs.get('__loader__'), globs.get('__name__')) if globs else (None, None)
+    loader = (_global(globs, '__loader__'), _global(globs, '__name__'))
     name = _filename(code)
     if name.endswith(('.pyc', '.pyo')):
         name = name[:-1]
@@ -242,14 +261,14 @@ def _function_qualnames(code, quals, func, walk):
         if quals and not made:
             return ()
         try:
-            q = func.__qualname__ if func.__code__ is code else None
+            q = _text(func.__qualname__) if func.__code__ is code else None
         except Exception:
             return ()
-        return (q,) if isinstance(q, str) else ()
+        return (q,) if q is not None else ()
     if not made or not walk:
         return ()
-    return tuple(f.__qualname__ for f in _import('gc').get_referrers(code)
-                 if type(f) is _function and f.__code__ is code)
+    return tuple(q for q in (_text(f.__qualname__) for f in _import('gc').get_referrers(code)
+                             if type(f) is _function and f.__code__ is code) if q is not None)
 
 
 def _ends(pattern, quals):
@@ -299,8 +318,8 @@ def match(code, globs, func=None):
                 sel[4] = True
                 matched(_selectors.index(sel))      # C: for the children of fork too
             hit = True
-    if hit and globs:
-        _loaders[code] = (globs.get('__loader__'), globs.get('__name__'))
+    if hit and globs is not None:
+        _loaders[code] = (_global(globs, '__loader__'), _global(globs, '__name__'))
     return hit
 
 

@@ -1368,6 +1368,22 @@ def test_selector_dataclass_method(py, spec, since):
 
 
 @per_interpreter
+@pytest.mark.parametrize("spec", ["sub,Renamed.made", "gmod:sub,Renamed.*"])
+def test_selectors_run_none_of_the_programs_methods(py, spec):
+    plain = bare(py, "odd_globals.py")
+    r = memline(py, "odd_globals.py", spec)
+    assert r.returncode == plain.returncode == 0, r
+    assert r.out == plain.out == "10\n20\n[]\n", r
+    reps = parse_reports(r.err, PREFIX)
+    # the renamed function is found by its name from the frame on 3.11+,
+    # by a search of the heap on 3.8-3.10 for a name, not a pattern
+    renamed = minor(py) >= 11 or "*" not in spec
+    assert [rep.filename for rep in reps] == ["<string>"] * (2 if renamed else 1), r.err
+    assert notices(r.err) == ([] if renamed else [
+        "memline: MEMLINE_FUNCTIONS: Renamed.* matched no function that ran in process N"])
+
+
+@per_interpreter
 def test_selector_names_code_of_a_source_changed_and_reloaded(py, tmp_path):
     r = memline(py, "select_reload.py", "K.meth,K.In", args=[str(tmp_path)],
                 env={"MEMLINE_FORMAT": "%(message)s", "MEMLINE_PRECISION": "3"})
