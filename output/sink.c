@@ -36,14 +36,25 @@ static _Atomic unsigned std_next[3];
  * parent: what it does there must not count for the parent. */
 static _Atomic pid_t std_owner;
 
-/* The open file fd refers to, never 0; 0 if fd is not open. */
+/*
+ * The open file fd refers to, never 0; 0 if fd is not open.  Its device
+ * and inode, and its birth time where the file system keeps one: ext4
+ * gives a freed inode's number to the next file made, so a data file could
+ * otherwise pass for a redirection's file that was closed and deleted.
+ */
 static uint64_t std_identity(int fd)
 {
-	struct stat st;
+	struct statx st;
+	uint64_t id;
 
-	if (fd < 0 || fstat(fd, &st) != 0)
+	if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_BTIME, &st) != 0)
 		return 0;
-	return ((uint64_t)st.st_dev * UINT64_C(0x9E3779B97F4A7C15)) ^ (uint64_t)st.st_ino ^ 1;
+	id = (((uint64_t)st.stx_dev_major << 32 | st.stx_dev_minor) * UINT64_C(0x9E3779B97F4A7C15)) ^
+	     st.stx_ino;
+	if (st.stx_mask & STATX_BTIME)
+		id ^= ((uint64_t)st.stx_btime.tv_sec * 1000000007u + st.stx_btime.tv_nsec) *
+		      UINT64_C(0xC2B2AE3D27D4EB4F);
+	return id | 1;
 }
 
 static void std_keep(int fd, uint64_t id)

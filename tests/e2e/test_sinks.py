@@ -121,7 +121,7 @@ def test_sink_stderr_closed_at_start_is_never_written(py, tmp_path):
 
 
 @per_interpreter
-@pytest.mark.parametrize("mode", ["socket", "file", "stdout"])
+@pytest.mark.parametrize("mode", ["socket", "file", "stdout", "inode"])
 def test_sink_stream_closed_later_and_reused_is_never_written(py, mode, tmp_path):
     """A daemon closes its standard streams and the numbers go to its
     sockets or files: before, the reports went into them."""
@@ -132,8 +132,8 @@ def test_sink_stream_closed_later_and_reused_is_never_written(py, mode, tmp_path
     env = {"MEMLINE_OUTPUT": "stdout"} if mode == "stdout" else {}
     r = memline(py, "sink_reused_fd.py", env=env, args=[mode, str(out)])
     assert r.returncode == plain.returncode == 0, r
-    assert out.read_bytes() == want == (b"fd 2: HELLO BYE\n" if mode == "socket"
-                                        else b"START\nEND\n")
+    assert out.read_bytes() == want == {"socket": b"fd 2: HELLO BYE\n",
+                                        "inode": b"DATA\n"}.get(mode, b"START\nEND\n")
     assert r.out == "" and r.err == "", r
 
 

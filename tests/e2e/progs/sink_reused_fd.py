@@ -11,11 +11,15 @@ subprocess with its output piped, which dup2's the pipes in a vfork child
 sharing the parent's memory; then a forked child that dup2's OUT onto its
 own fd 2), flip (another thread dup2's OUT and OUT.b onto fd 2 in turn
 while reports are written: each report lands whole in one of them).
-What the program's own channel carried is written to OUT."""
+inode (a temporary file dup2'd onto fd 2 to capture C stderr, then
+closed; fd 2 closed and a data file takes it -- on ext4 with the deleted
+file's inode number).  What the program's own channel carried is written
+to OUT."""
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 
 
@@ -64,6 +68,24 @@ def main(mode, out):
             os._exit(0)
         os.waitpid(pid, 0)
         work(100_000)                   # to the parent's stderr
+    elif mode == "inode":
+        if os.path.exists(out + ".data"):
+            os.unlink(out + ".data")
+        tmp = tempfile.TemporaryFile(dir=os.path.dirname(out))
+        saved = os.dup(2)
+        os.dup2(tmp.fileno(), 2)
+        os.write(2, b"captured\n")
+        os.dup2(saved, 2)
+        os.close(saved)
+        tmp.close()
+        os.close(2)
+        data = os.open(out + ".data", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        assert data == 2, data
+        os.write(data, b"DATA\n")
+        work(100_000)
+        os.close(data)
+        with open(out + ".data", "rb") as f, open(out, "wb") as o:
+            o.write(f.read())
     elif mode == "flip":
         a = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
         b = os.open(out + ".b", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
