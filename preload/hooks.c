@@ -327,17 +327,24 @@ PL_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...
  * stderr, where memline's stream sinks then write too; anything else that
  * takes those numbers (an open or socket after a close) is not theirs.
  */
-PL_EXPORT int dup2(int oldfd, int newfd)
+static inline void note_std_move(int oldfd, int newfd)
 {
+	int saved = errno;	/* the call's errno is libc's alone */
+
 	if ((newfd == 1 || newfd == 2) && pl_mode() == PL_ON)
 		out_std_moving(newfd, oldfd);
+	errno = saved;
+}
+
+PL_EXPORT int dup2(int oldfd, int newfd)
+{
+	note_std_move(oldfd, newfd);
 	return pl_real.dup2 ? pl_real.dup2(oldfd, newfd) : (int)syscall(SYS_dup2, oldfd, newfd);
 }
 
 PL_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	if ((newfd == 1 || newfd == 2) && pl_mode() == PL_ON)
-		out_std_moving(newfd, oldfd);
+	note_std_move(oldfd, newfd);
 	return pl_real.dup3 ? pl_real.dup3(oldfd, newfd, flags) :
 			      (int)syscall(SYS_dup3, oldfd, newfd, flags);
 }
