@@ -26,10 +26,17 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+/* uthash's default answer to running out of memory is exit(-1): in the
+ * program's process.  Non-fatal, an add that cannot be made is not made,
+ * and hash_oomed says so. */
+#define HASH_NONFATAL_OOM 1
+#define uthash_nonfatal_oom(obj) (hash_oomed = true)
+static bool hash_oomed;
 #include <uthash.h>
 
 #include "attribution/account.h"
@@ -603,7 +610,13 @@ static bool watch_code(struct code_info *ci)
 		P.PyErr_Clear();
 		return false;
 	}
+	hash_oomed = false;
 	HASH_ADD(hh_ref, codes_by_ref, ref, sizeof(ci->ref), ci);
+	if (hash_oomed) {	/* then the code is kept alive instead */
+		P.Py_DecRef(ci->ref);
+		ci->ref = NULL;
+		return false;
+	}
 	return true;
 }
 
@@ -689,7 +702,22 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *
 	}
 	if (P.PyErr_Occurred())
 		P.PyErr_Clear();
+	hash_oomed = false;
 	HASH_ADD_PTR(codes, code, ci);
+	if (hash_oomed) {	/* out of memory: undone, asked again next call */
+		if (ci->ref) {
+			HASH_DELETE(hh_ref, codes_by_ref, ci);
+			P.Py_DecRef(ci->ref);
+		}
+		if (ci->selected || !(code_watcher || ci->ref))
+			P.Py_DecRef(code);
+		if (ci->co_code)
+			P.Py_DecRef(ci->co_code);
+		if (ci->lost)
+			losses--;
+		free(ci);
+		return NULL;
+	}
 	return ci;
 }
 
