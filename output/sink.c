@@ -82,7 +82,7 @@ __attribute__((constructor(101))) static void check_std_fds(void)
 	for (int fd = 1; fd <= 2; fd++) {
 		std_closed[fd] = fcntl(fd, F_GETFD) < 0 && errno == EBADF;
 		if (!std_closed[fd])
-			out_std_moved(fd);
+			out_std_moving(fd, fd);
 	}
 	if (std_closed[2])
 		stderr_fd = -1;
@@ -94,15 +94,6 @@ void out_std_moving(int fd, int from)
 
 	if (std_mine(fd))
 		std_keep(fd, std_identity(from));
-	errno = saved;
-}
-
-void out_std_moved(int fd)
-{
-	int saved = errno;
-
-	if (std_mine(fd))
-		std_keep(fd, std_identity(fd));
 	errno = saved;
 }
 

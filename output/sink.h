@@ -47,14 +47,13 @@ bool out_std_open(int fd);
 /*
  * The program is about to make fd (1 or 2) refer to what `from` refers to
  * (dup2/dup3; called before, so that a report written meanwhile is not
- * lost), or did make it refer to something else (moved).  Safe in a hook:
- * an fstat, no allocation, no lock, errno kept.
+ * lost); from == fd: what fd holds now.  Safe in a hook: one statx, no
+ * allocation, no lock, errno kept.
  */
 void out_std_moving(int fd, int from);
-void out_std_moved(int fd);
 
 /* In a child of fork (an atfork handler): the streams are now its own.
- * Until then, and in a child of vfork, out_std_moved() does nothing. */
+ * Until then, and in a child of vfork, out_std_moving() does nothing. */
 void out_std_forked(void);
 
 /*

@@ -18,7 +18,7 @@ static const char *const vars[] = {
 static void redirect_stderr(void)
 {
 	cr_redirect_stderr();
-	out_std_moved(2);
+	out_std_moving(2, 2);
 }
 
 static void clear(void)

@@ -45,7 +45,7 @@ Test(sink, a_redirection_is_followed)
 
 	cr_assert_eq(dup2(fd, 1), 1);
 	cr_assert_not(out_std_open(1));		/* not seen: no hook here */
-	out_std_moved(1);
+	out_std_moving(1, 1);
 	cr_assert(out_std_open(1));
 	out_write_fd(1, "xy", 2);
 	cr_assert_eq(lseek(fd, 0, SEEK_END), 2);
