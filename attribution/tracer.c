@@ -295,27 +295,51 @@ static void own_python(bool enter_it)
 static unsigned long main_ident;
 static PyObject *handed_back[3];	/* type, value, traceback; main thread */
 
-static bool programs_exception(PyObject *type, PyObject *tb)
+/* Is this traceback entry's frame one of boot.py's? */
+static bool tb_is_own(PyObject *tb)
 {
-	bool foreign = false;
+	PyObject *frame = P.PyObject_GetAttrString(tb, "tb_frame");
+	PyObject *globs = frame ? P.PyObject_GetAttrString(frame, "f_globals") : NULL;
+	bool own = globs == boot;
 
-	if (!P.PyErr_GivenExceptionMatches(type, P.exc_exception))
-		return true;
-	for (PyObject *t = tb ? (P.Py_IncRef(tb), tb) : NULL; t && t != P.none && !foreign;) {
-		PyObject *frame = P.PyObject_GetAttrString(t, "tb_frame");
-		PyObject *globs = frame ? P.PyObject_GetAttrString(frame, "f_globals") : NULL;
+	if (globs)
+		P.Py_DecRef(globs);
+	if (frame)
+		P.Py_DecRef(frame);
+	P.PyErr_Clear();
+	return own;
+}
+
+/* The traceback from its first frame that is not boot.py's (a new
+ * reference, or NULL). */
+static PyObject *tb_past_own(PyObject *tb)
+{
+	PyObject *t = tb ? (P.Py_IncRef(tb), tb) : NULL;
+
+	while (t && t != P.none && tb_is_own(t)) {
 		PyObject *next = P.PyObject_GetAttrString(t, "tb_next");
 
-		foreign = globs && globs != boot;
-		if (globs)
-			P.Py_DecRef(globs);
-		if (frame)
-			P.Py_DecRef(frame);
 		P.Py_DecRef(t);
 		t = next;
 	}
 	P.PyErr_Clear();
-	return foreign;
+	if (t == P.none) {
+		P.Py_DecRef(t);
+		t = NULL;
+	}
+	return t;
+}
+
+static bool programs_exception(PyObject *type, PyObject *tb)
+{
+	PyObject *theirs;
+
+	if (!P.PyErr_GivenExceptionMatches(type, P.exc_exception))
+		return true;
+	theirs = tb_past_own(tb);
+	if (theirs)
+		P.Py_DecRef(theirs);
+	return theirs != NULL;
 }
 
 static void drop_fetched(PyObject *t, PyObject *v, PyObject *tb)
@@ -353,9 +377,18 @@ static void hand_back_later(PyObject *t, PyObject *v, PyObject *tb, const char *
 	P.PyErr_NormalizeException(&t, &v, &tb);
 	if (P.PyThread_get_thread_ident() == main_ident && !handed_back[0] &&
 	    P.Py_AddPendingCall(hand_back, NULL) == 0) {
+		/* raised in the program's code, as if the handler had run
+		 * there: memline's frames are not part of its traceback */
+		PyObject *theirs = tb_past_own(tb);
+
+		if (tb)
+			P.Py_DecRef(tb);
+		if (v)
+			P.PyException_SetTraceback(v, theirs ? theirs : P.none);
+		P.PyErr_Clear();
 		handed_back[0] = t;
 		handed_back[1] = v;
-		handed_back[2] = tb;
+		handed_back[2] = theirs;
 		return;
 	}
 	name = P.PyObject_GetAttrString(t, "__name__");

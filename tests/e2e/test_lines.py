@@ -1588,6 +1588,20 @@ def test_a_signal_handlers_exception_reaches_the_program(py, sink, mode, delay):
 
 
 @per_interpreter
+@pytest.mark.parametrize("sink", ["stderr", "logging"])
+def test_a_signal_handlers_exception_carries_no_frame_of_memline(py, sink):
+    # Landing inside memline's Python (matching a new function, reading its
+    # source, the logging sink), the handler's exception was caught by the
+    # program with memline's frames (match, source, _reader) at the head of
+    # its traceback.
+    plain = bare(py, "signal_tb.py")
+    r = memline(py, "signal_tb.py", "work", env={"MEMLINE_OUTPUT": sink})
+    assert plain.out == "caught True\n<module> handler False\n", plain
+    assert r.out == plain.out and r.returncode == 0, r
+    assert not notices(r.err), r.err[-3000:]
+
+
+@per_interpreter
 def test_a_forked_child_leaves_other_threads_invocations_alone(py):
     r = memline(py, "forkthreads.py", "work", env=P3)
     assert r.returncode == 0, r
