@@ -127,28 +127,41 @@ const char *pl_early_getenv(const char *name)
 	return NULL;
 }
 
-static void report_missing(const char *name)
+/* Appends text to the line being made in buf (at most cap bytes). */
+static size_t line_add(char *buf, size_t at, size_t cap, const char *text)
 {
-	static const char head[] = "memline: cannot find libc's ";
-	static const char tail[] = "; memline is disabled in this process\n";
+	size_t n = strlen(text);
 
-	pl_sys_write_all(2, head, sizeof(head) - 1);
-	pl_sys_write_all(2, name, strlen(name));
-	pl_sys_write_all(2, tail, sizeof(tail) - 1);
+	if (at + n > cap)
+		n = cap - at;
+	memcpy(buf + at, text, n);
+	return at + n;
 }
 
 bool pl_libc_resolve(void)
 {
+	static const char head[] = "memline: cannot find libc's ";
+	static const char tail[] = " after memline (is libc listed before it in LD_PRELOAD?); "
+				   "memline is disabled in this process\n";
+	char line[512];
+	size_t at = line_add(line, 0, sizeof(line), head);
 	bool ok = true;
 
 #define PL_LIBC_RESOLVE(ret, name, params, required)                         \
 	pl_real.name = (ret(*) params)dlsym(RTLD_NEXT, #name);                \
 	if (!pl_real.name && (required)) {                                   \
-		report_missing(#name);                                       \
+		at = line_add(line, at, sizeof(line), ok ? "" : ", ");       \
+		at = line_add(line, at, sizeof(line), #name);                \
 		ok = false;                                                  \
 	}
 	PL_HOOKS(PL_LIBC_RESOLVE)
 #undef PL_LIBC_RESOLVE
+	if (!ok) {	/* one line for all: the names, then the tail whole */
+		if (at > sizeof(line) - (sizeof(tail) - 1))
+			at = sizeof(line) - (sizeof(tail) - 1);
+		at = line_add(line, at, sizeof(line), tail);
+		pl_sys_write_all(2, line, at);
+	}
 	return ok;
 }
 

@@ -96,3 +96,22 @@ def test_python_summary_counts_a_known_buffer(lib):
     # the buffer is still live at exit: heap grows by its size (+ malloc's rounding)
     assert 50_000_000 <= b["heap"] - s["heap"] <= 50_000_000 + 64 * 1024
     assert b["peak"] >= 50_000_000
+
+
+def test_libc_preloaded_before_memline_is_one_line(lib):
+    # ld.so then finds libc's functions before memline's, and dlsym(RTLD_NEXT)
+    # finds none after it: memline stands aside, saying so once per process
+    # (it said one line per function, 13 of them).
+    libc = "/lib/x86_64-linux-gnu/libc.so.6"
+    bare = run([target("apis")])
+    r = run([target("apis")], env_extra={"LD_PRELOAD": libc + ":" + lib,
+                                         "MEMLINE_SUMMARY": "all"})
+    assert r.returncode == bare.returncode == 0
+    # libc's results and errno; the bytes held vary with the environment
+    strip = lambda out: re.sub(rb"^held .*$", b"held", out, flags=re.M)
+    assert strip(r.stdout) == strip(bare.stdout)
+    assert r.stderr.decode().splitlines() == [
+        "memline: cannot find libc's malloc, calloc, realloc, free, posix_memalign, "
+        "aligned_alloc, memalign, valloc, malloc_usable_size, mmap, munmap, mremap, "
+        "dup2 after memline (is libc listed before it in LD_PRELOAD?); memline is "
+        "disabled in this process"]
