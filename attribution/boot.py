@@ -6,6 +6,15 @@ import _warnings
 import posix
 import sys
 
+# gc finds the functions made from a code (3.8-3.10 selectors): taken
+# now, before the program can hook imports, and left out of sys.modules,
+# where the bare interpreter does not have it either.
+_had_gc = 'gc' in sys.modules
+import gc as _gc  # noqa: E402
+if not _had_gc:
+    del sys.modules['gc']
+del _had_gc
+
 _selectors = []      # [text, kind, scope, pattern, matched, pattern's last part]
 _OWN = globals()
 
@@ -267,7 +276,7 @@ def _function_qualnames(code, quals, func, walk):
         return (q,) if q is not None else ()
     if not made or not walk:
         return ()
-    return tuple(q for q in (_text(f.__qualname__) for f in _import('gc').get_referrers(code)
+    return tuple(q for q in (_text(f.__qualname__) for f in _gc.get_referrers(code)
                              if type(f) is _function and f.__code__ is code) if q is not None)
 
 
