@@ -45,7 +45,12 @@ def _read(filename, loader):
     pseudo = filename.startswith('<') and filename.endswith('>')
     if not pseudo:
         names = [filename]
-        if not filename.startswith('/'):         # as linecache looks: sys.path
+        if not filename.startswith('/'):
+            # 3.8's name of a script given by a relative path: from the
+            # directory the program started in, whatever chdir came since;
+            # then as linecache looks: sys.path
+            if _start:
+                names.insert(0, _start + filename)
             path = sys.path if isinstance(sys.path, list) else []
             names += [d.rstrip('/') + '/' + filename for d in path
                       if isinstance(d, str) and d]

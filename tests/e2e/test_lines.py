@@ -1406,6 +1406,18 @@ def test_selector_absolute_path_of_a_script_run_by_a_relative_one(py):
 
 
 @per_interpreter
+def test_source_of_a_script_run_by_a_relative_path_after_chdir(py):
+    # 3.8 read "selpkg/chdir_script.py" from the directory the program had
+    # moved to: the report's Line Contents were empty
+    r = memline_in_progs(py, ["selpkg/chdir_script.py"], "work")
+    assert r.returncode == 0 and r.out == "10\n", r
+    (rep,) = parse_reports(r.err)
+    at = markers("selpkg/chdir_script.py")["work"]
+    assert [rep.rows[n][3] for n in (at, at + 1)] == [
+        "def work(n):  # L:work", "    return len(bytearray(n))"], rep
+
+
+@per_interpreter
 @pytest.mark.parametrize("spec", ["selpkg.runmod:fx,__main__:gx", "selpkg.*:fx,*main*:gx"])
 def test_selector_module_run_with_dash_m(py, spec):
     # __name__ is __main__; the name it was run as counts too
