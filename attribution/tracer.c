@@ -2041,7 +2041,7 @@ static PyObject *raise_at_return(PyObject *r)
 	return NULL;
 }
 
-static void after_eval(PyObject *key, bool suspended)
+static void after_eval(PyObject *key, bool suspended, bool ran)
 {
 	struct attr_inv *top = attr_me.top;
 	struct saved_error e;
@@ -2049,10 +2049,15 @@ static void after_eval(PyObject *key, bool suspended)
 	if (!top || top->frame != key)
 		return;
 	enter(&e);	/* keeps the exception r == NULL carries */
-	if (suspended)
+	if (suspended) {
 		suspend(top);
-	else
+	} else if (ran) {
 		finish(top);
+	} else {	/* no call: sys.settrace sees none, 3.12+ no PY_START */
+		pop(top);
+		drop(top, false);
+		trace_off_if_idle();
+	}
 	leave(&e);
 }
 
@@ -2109,7 +2114,9 @@ static __attribute__((noinline)) PyObject *eval_selected(void *ts, PyFrameObject
 	r = P.minor == 8 ? ((eval38_fn)prev_eval)(frame, throwflag) :
 			   ((eval39_fn)prev_eval)(ts, frame, throwflag);
 	quiet_restore(ts, lifted);
-	after_eval((PyObject *)frame, r && ci->generator && frame_suspended(frame));
+	/* RecursionError before the first instruction: f_lasti still -1 */
+	after_eval((PyObject *)frame, r && ci->generator && frame_suspended(frame),
+		   r || *(const int *)((const char *)frame + f_lasti_off) >= 0);
 	return ci->generator ? r : raise_at_return(r);
 }
 
@@ -2393,6 +2400,21 @@ static void give_up_hook(void)
 		   "stop here so that the program runs on");
 }
 
+/*
+ * Did the frame run an instruction?  Not if the call failed at entry
+ * (RecursionError): _PyInterpreterFrame.prev_instr (56) is still one unit
+ * before PyCodeObject.co_code_adaptive (184).  3.11's headers.
+ */
+#define IF_PREV_INSTR 56
+#define CODE_ADAPTIVE 184
+
+static bool iframe_ran(void *iframe)
+{
+	const char *f = iframe, *code = *(const char *const *)(f + IF_CODE);
+
+	return *(const char *const *)(f + IF_PREV_INSTR) != code + CODE_ADAPTIVE - 2;
+}
+
 static bool is_suspended_gen(void *iframe)
 {
 	const char *f = iframe;
@@ -2425,7 +2447,7 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	quiet_restore(ts, lifted);
 	if (top && top->frame == (PyObject *)iframe && top->gap)
 		gap_close(top);	/* no call event came, or the return one did */
-	after_eval(iframe, r && ci->generator && is_suspended_gen(iframe));
+	after_eval(iframe, r && ci->generator && is_suspended_gen(iframe), r || iframe_ran(iframe));
 	return ci->generator ? r : raise_at_return(r);
 }
 
