@@ -435,18 +435,20 @@ def log(name, lines):
     lock = _report_lock()
     got = lock.acquire(True, 2.0)
     try:
-        _emit_held(logging)
-        _emit(logging, name, lines)
+        failed = _emit_held(logging)
+        now = _emit(logging, name, lines)
+        failed = failed or now
     except Exception as e:
         if _from_signal_handler(e):
             raise
-        if not _handler_failed[0]:
-            _handler_failed[0] = True
-            notice('MEMLINE_OUTPUT=logging: a handler of the %r logger raised %s: %s; '
-                   'reports it did not take are lost' % (name, type(e).__name__, e))
+        failed = e
     finally:
         if got:
             lock.release()
+    if failed is not None and not _handler_failed[0]:
+        _handler_failed[0] = True
+        notice('MEMLINE_OUTPUT=logging: a handler of the %r logger raised %s: %s; '
+               'reports it did not take are lost' % (name, type(failed).__name__, failed))
 
 
 def _taken(logging, logger):
@@ -515,6 +517,7 @@ def signals_resume(waiting):
 
 
 def _emit(logging, name, lines):
+    """One report's records; the first exception a handler raised."""
     logger = logging.getLogger(name)
     if not _taken(logging, logger):
         if not _untaken_said[0]:
@@ -524,14 +527,27 @@ def _emit(logging, name, lines):
                    'go to stderr until it does' % name)
         to_stderr(lines)
         return
+    failed = None
     for line in lines:
         if line:
-            logger.info(line)
+            try:
+                logger.info(line)
+            except Exception as e:
+                # the records after it still go: the handlers before the
+                # one that raised get the whole report
+                if _from_signal_handler(e):
+                    raise
+                failed = failed or e
+    return failed
 
 
 def _emit_held(logging):
+    """The reports held back, in order; the first handler failure."""
+    failed = None
     while _held:
-        _emit(logging, *_held.pop(0))
+        now = _emit(logging, *_held.pop(0))
+        failed = failed or now
+    return failed
 
 
 def release_held():

@@ -1011,6 +1011,31 @@ def test_the_programs_handlers_and_streams_are_not_turned_against_it(py, mode, s
 
 
 @per_interpreter
+def test_a_raising_handler_costs_the_handlers_before_it_nothing(py):
+    # logging calls the root's handlers in order; the second raises on
+    # every record.  The first got each report's Filename: line alone: the
+    # report stopped at the first record that raised.
+    plain = bare(py, "hostile_sinks.py", ["raises-second"])
+    assert plain.out == "f returned 14 14\n\n", plain
+    r = memline(py, "hostile_sinks.py", "f", ["raises-second"],
+                env={"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == plain.returncode == 0, r
+    first, kept = r.out.split("\n", 1)
+    assert first == "f returned 14 14", r
+    # each record is one non-blank line of the report: put the blank ones
+    # back and read the two reports whole
+    text = kept.replace("\n" + PREFIX + "Line #", "\n\n" + PREFIX + "Line #")
+    text = text.replace("\n" + PREFIX + "Filename", "\n\n\n" + PREFIX + "Filename") + "\n\n"
+    reps = parse_reports(text, PREFIX)
+    assert [[row[3] for row in rep.rows.values()] for rep in reps] == [
+        ["def f(n):", "    big = bytearray(n)",
+         '    return len(json.dumps({"n": len(big)}))']] * 2, r.out
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=logging: a handler of the 'memory_profiler_logs' "
+        "logger raised RuntimeError: handler boom; reports it did not take are lost"], r.err
+
+
+@per_interpreter
 @pytest.mark.parametrize("name", ["/dev/zero", "/dev/stdin", "fifo"])
 def test_code_named_after_a_file_that_is_not_regular(py, name, tmp_path):
     # memline read /dev/zero until memory ran out, took the program's stdin

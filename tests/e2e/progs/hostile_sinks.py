@@ -3,6 +3,8 @@
     hostile_sinks.py MODE
     handler-calls: a handler (holding its plain lock) calls the selected f
     handler-raises: a handler raises on every record
+    raises-second: one handler keeps the records, the next raises on each;
+                   f runs twice, and what the first kept is printed
     stream-lock: sys.stderr is an object whose write calls f and whose
                  flush takes the lock write holds
     flush-raises: sys.stderr's flush raises
@@ -67,7 +69,21 @@ class FlushRaises:
         raise OSError("flush boom")
 
 
+class Keeps(logging.Handler):
+    kept = []
+
+    def emit(self, record):
+        self.kept.append(record.getMessage())
+
+
 mode = sys.argv[1]
+if mode == "raises-second":
+    logging.getLogger().addHandler(Keeps())
+    logging.getLogger().addHandler(Raises())
+    logging.getLogger().setLevel(logging.INFO)
+    print("f returned", f(2_000_000), f(1_000_000))
+    print(*Keeps.kept, sep="\n")
+    sys.exit(0)
 if mode.startswith("handler"):
     logging.getLogger().addHandler(Calls() if mode == "handler-calls" else Raises())
     logging.getLogger().setLevel(logging.INFO)
