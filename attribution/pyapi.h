@@ -66,6 +66,8 @@ enum {
 	X(void, PyErr_SetObject, (PyObject *, PyObject *), 1)                   \
 	X(int, PyException_SetTraceback, (PyObject *, PyObject *), 1)           \
 	X(unsigned long, PyThread_get_thread_ident, (void), 1)                  \
+	X(void *, PyEval_SaveThread, (void), 1)                                 \
+	X(void, PyEval_RestoreThread, (void *), 1)                              \
 	X(PyObject *, PyErr_Occurred, (void), 1)                                \
 	X(long, PyLong_AsLong, (PyObject *), 1)                                 \
 	X(PyObject *, PyLong_FromLong, (long), 1)                               \

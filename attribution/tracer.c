@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 /* uthash's default answer to running out of memory is exit(-1): in the
  * program's process.  Non-fatal, an add that cannot be made is not made,
@@ -1629,6 +1630,11 @@ static int open_output(void)
 	return fd;
 }
 
+/* Reports being written, by every thread and by this one: the exit waits
+ * for the others' (see wait_for_reports). */
+static atomic_int reports_writing;
+static __thread int reports_writing_here __attribute__((tls_model("initial-exec")));
+
 static void report(struct attr_inv *v, bool unfinished)
 {
 	struct code_info *ci = v->ci;
@@ -1642,6 +1648,8 @@ static void report(struct attr_inv *v, bool unfinished)
 	int file = -1;
 	PyObject *lines = NULL;
 
+	atomic_fetch_add(&reports_writing, 1);
+	reports_writing_here++;
 	if (!rows || !keeps || !r.filename)
 		goto out;
 	for (int i = 0; i < ci->nrows; i++) {
@@ -1712,6 +1720,26 @@ out:
 		P.Py_DecRef(name_keep);
 	free(rows);
 	P.PyErr_Clear();
+	reports_writing_here--;
+	atomic_fetch_sub(&reports_writing, 1);
+}
+
+/*
+ * At exit, the reports other threads are writing: a daemon thread in the
+ * middle of one (the logging sink runs the program's handlers, and lets
+ * other threads run meanwhile) would be stopped for good by the
+ * interpreter's finalisation, its report cut short or lost.  They are
+ * waited for, with the GIL released, a second at most.
+ */
+static void wait_for_reports(void)
+{
+	for (int i = 0; i < 1000 && atomic_load(&reports_writing) > reports_writing_here; i++) {
+		struct timespec ms = { 0, 1000000 };
+		void *ts = P.PyEval_SaveThread();
+
+		nanosleep(&ms, NULL);
+		P.PyEval_RestoreThread(ts);
+	}
 }
 
 static void defer(struct attr_inv *v)
@@ -3048,6 +3076,9 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 			   deferred_lost, deferred_lost == 1 ? " was" : "s were",
 			   deferred_lost == 1 ? "it was" : "they were",
 			   deferred_lost == 1 ? "it" : "them");
+	leave(&e);
+	wait_for_reports();
+	enter(&e);
 	waiting = signals_wait();
 	r = boot_call("release_held", NULL, NULL, NULL);
 	signals_resume(waiting);

@@ -1036,6 +1036,21 @@ def test_a_raising_handler_costs_the_handlers_before_it_nothing(py):
 
 
 @per_interpreter
+def test_a_daemon_threads_report_in_progress_at_exit_is_finished(py):
+    # the main thread returned while a daemon thread's report went through
+    # a slow handler: finalisation froze the thread after its first record
+    r = memline(py, "exit_mid_report.py", "f", env={"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0, r
+    assert r.err == "", r.err
+    text = r.out.replace("\n" + PREFIX + "Line #", "\n\n" + PREFIX + "Line #") + "\n\n"
+    (rep,) = parse_reports(text, PREFIX)
+    assert [row[3] for row in rep.rows.values()] == [
+        "def f(n):", "    big = bytearray(n)", "    return len(big)"], r.out
+    big = rep.first + 1
+    assert near(rep.inc(big), 1_000_000), rep
+
+
+@per_interpreter
 @pytest.mark.parametrize("name", ["/dev/zero", "/dev/stdin", "fifo"])
 def test_code_named_after_a_file_that_is_not_regular(py, name, tmp_path):
     # memline read /dev/zero until memory ran out, took the program's stdin
