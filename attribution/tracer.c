@@ -2951,6 +2951,8 @@ static PyObject *py_forked(PyObject *self, PyObject *args)
 	(void)self;
 	(void)args;
 	forked_child = true;
+	/* the other threads, and the reports they were writing, stayed behind */
+	atomic_store(&reports_writing, reports_writing_here);
 	enter(&e);
 	for (v = all_invs; v; v = next) {
 		next = v->next_all;
