@@ -2393,8 +2393,14 @@ static PyObject *eval_frame38(PyFrameObject *frame, int throwflag)
 
 /*
  * Each Python call now recurses in C.  Where a thread's stack ends is
- * asked once per thread; below STACK_MARGIN (or a quarter of a small
- * stack) the hook takes itself out, so calls are inlined again.
+ * asked once per thread; below STACK_MARGIN (or a quarter of a stack under
+ * four times that) the hook takes itself out, so calls are inlined again.
+ * A thread whose whole stack is under STACK_MARGIN has no room for it: the
+ * hook steps aside at the thread's first call.  Else the few Python calls
+ * that start any thread (threading's _bootstrap, _bootstrap_inner, run),
+ * made while the hook is set, keep their C frames (some 1.7 KiB) for the
+ * thread's life, which a program recursing through C calls to within that
+ * of a 32 KiB stack's end would overflow.
  */
 #define STACK_MARGIN (256 * 1024)
 static __thread uintptr_t stack_floor __attribute__((tls_model("initial-exec"))) = UINTPTR_MAX;
@@ -2412,7 +2418,10 @@ static void stack_floor_init(void)
 		stack_floor = 1;	/* unknown: no check */
 		return;
 	}
-	margin = (hi - lo) / 4 < STACK_MARGIN ? (hi - lo) / 4 : STACK_MARGIN;
+	if (hi - lo < STACK_MARGIN)
+		margin = hi - lo;
+	else
+		margin = (hi - lo) / 4 < STACK_MARGIN ? (hi - lo) / 4 : STACK_MARGIN;
 	stack_floor = lo + margin;
 }
 

@@ -4,7 +4,10 @@ interpreter goes there.  memline must never be what overflows it: a report
 that has no room waits and is written later (here, at exit), a first call
 whose source cannot be read there is left out with one notice, and 3.11's
 frame hook steps aside with one notice.  The program's exit code and output
-are bare's on every interpreter."""
+are bare's on every interpreter; on 3.11, whose frame hook costs C stack
+for every Python call made while it is set (the few that start a thread
+included), a thread whose stack is under 256 KiB makes the hook step
+aside at the thread's first call, so memline survives as deep as bare."""
 import pytest
 
 from conftest import run
@@ -41,8 +44,7 @@ def deepest(py, first):
 
 def near_the_end(py, name, functions, first, levels, env=None, log_format=None):
     """bare and memline runs of small_stack.py `levels` short of the deepest
-    bare survives (3.11's frame hook costs a C frame per Python call made
-    while it was set: a few levels)."""
+    bare survives."""
     args = [SIZE, str(deepest(py, first) - levels), first]
     if log_format:
         args.append(log_format)
@@ -93,9 +95,15 @@ def test_small_stack_logging_report_waits_for_room(py):
 def test_small_stack_first_call_without_room_to_read_its_source(py):
     # memline reads a function's source at its first call: 20 levels short
     # of the end there is room to look the function up, not to read it
+    # (3.11: a 32 KiB stack has no room for the frame hook, which steps
+    # aside at the thread's first call: the deep call is not seen)
     plain, r = near_the_end(py, "small_stack.py", "work", "deep", 20)
     assert parse_reports(r.err, PREFIX) == [], r.err
-    assert notices(r.err) == [UNREAD], r.err
+    if is_311(py):
+        assert notices(r.err) == [GIVE_UP, "memline: MEMLINE_FUNCTIONS: work matched no "
+                                  "function that ran in process N"], r.err
+    else:
+        assert notices(r.err) == [UNREAD], r.err
 
 
 @per_interpreter
