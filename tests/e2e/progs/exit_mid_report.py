@@ -15,7 +15,7 @@ class Slow(logging.Handler):
         os.write(1, (record.getMessage() + "\n").encode())
         if threading.current_thread().daemon:
             started.set()
-            time.sleep(0.05)
+            time.sleep(0.02)
 
 
 root = logging.getLogger()
