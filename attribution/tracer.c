@@ -3280,11 +3280,45 @@ static bool install(void)
 	return true;
 }
 
+/*
+ * Set-up runs at the first eval-breaker check after Python is up, which
+ * can come inside importlib's own code: 3.8's _ModuleLock.acquire, between
+ * noting the lock this thread waits on and forgetting it, where memline's
+ * own imports would re-enter the import machinery and undo that note (an
+ * embedder's start-up then failed importing site, KeyError).  There it
+ * waits: the poll is re-armed, and the next allocation asks again.
+ */
+static bool in_importlib(void)
+{
+	PyObject *frame = current_frame();	/* borrowed */
+	PyObject *code = frame ? P.PyObject_GetAttrString(frame, "f_code") : NULL;
+	PyObject *name = code ? P.PyObject_GetAttrString(code, "co_filename") : NULL;
+	const char *s = name ? P.PyUnicode_AsUTF8(name) : NULL;
+	bool in = s && strncmp(s, "<frozen importlib._bootstrap", 28) == 0;
+
+	if (name)
+		P.Py_DecRef(name);
+	if (code)
+		P.Py_DecRef(code);
+	return in;
+}
+
 static int setup(void *arg)
 {
 	struct saved_error e;
 
 	(void)arg;
+	if (getenv("MEMLINE_FUNCTIONS")) {
+		bool wait;
+
+		enter(&e);
+		wait = in_importlib();
+		leave(&e);
+		if (wait) {
+			atomic_store(&attr_poll_state, 0);
+			return 0;
+		}
+	}
 	main_ident = P.PyThread_get_thread_ident();
 	enter(&e);
 	(void)attr_stack_left();	/* the main thread's bounds: /proc read, here */

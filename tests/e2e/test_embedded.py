@@ -1,0 +1,53 @@
+"""Python embedded in a C program (one interpreter): profiled as `python`
+is.  The embedders are built here against each interpreter's headers and
+shared libpython; an interpreter without them is skipped, saying why."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import run
+from test_lines import PREFIX, Result, near, parse_reports, per_interpreter
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EMBED = os.path.join(HERE, "embed")
+
+_built = {}
+
+
+def embedder(py, name, tmp_path_factory):
+    """embed/'s C embedder `name` built for py, or a skip saying why not."""
+    if (py, name) not in _built:
+        ask = ("import sysconfig as s; print(s.get_paths()['include']); "
+               "print(s.get_config_var('LIBDIR')); print(s.get_config_var('LDVERSION'))")
+        inc, libdir, ver = subprocess.run([py, "-c", ask], capture_output=True, text=True,
+                                          check=True).stdout.split("\n")[:3]
+        out = str(tmp_path_factory.mktemp("embed") / name)
+        cp = subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-I" + inc,
+                             os.path.join(EMBED, name + ".c"), "-o", out, "-L" + libdir,
+                             "-lpython" + ver, "-Wl,-rpath," + libdir, "-lpthread"],
+                            capture_output=True, text=True, timeout=120)
+        _built[py, name] = out if cp.returncode == 0 else \
+            "cannot build an embedder against %s's libpython%s: %s" % (
+                py, ver, (cp.stderr.strip().splitlines() or ["?"])[-1])
+    got = _built[py, name]
+    if not os.path.isabs(got):
+        pytest.skip(got)
+    return got
+
+
+@per_interpreter
+def test_an_embedders_threads_allocating_during_start_up(py, tmp_path_factory):
+    # 3.8 failed to start ~1 run in 15 ("Failed to import the site module",
+    # KeyError in importlib's _ModuleLock.acquire): memline's set-up ran
+    # inside it and its imports re-entered the import machinery
+    exe = embedder(py, "start_race", tmp_path_factory)
+    plain = Result(run([exe], timeout=60))
+    assert plain.returncode == 0 and plain.out == "10000000\n", plain
+    for _ in range(40):
+        r = Result(run([exe], preload=True, timeout=60,
+                       env_extra={"MEMLINE_FUNCTIONS": "work", "MEMLINE_PRECISION": "3"}))
+        assert r.returncode == 0 and r.out == plain.out, r
+        (rep,) = parse_reports(r.err, PREFIX)
+        assert near(rep.inc(2), 10_000_000) and rep.occ(2) == 1, r.err
+        assert [n for n in rep.rows if n != 2 and rep.inc(n) != 0] == [], r.err
