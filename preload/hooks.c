@@ -19,6 +19,7 @@
 #include "attribution/account.h"
 #include "output/sink.h"
 #include "preload/guard.h"
+#include "preload/hooks.h"
 #include "preload/libc.h"
 #include "preload/regions.h"
 #include "preload/state.h"
@@ -47,6 +48,8 @@ PL_EXPORT void *malloc(size_t size)
 	count_new(p);
 	return p;
 }
+
+void *pl_malloc_self(size_t size) __attribute__((alias("malloc"), copy(malloc), visibility("hidden")));
 
 PL_EXPORT void *calloc(size_t n, size_t size)
 {

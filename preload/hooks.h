@@ -31,4 +31,7 @@
 	X(int, dup2, (int, int), 1)                                         \
 	X(int, dup3, (int, int, int), 0)
 
+/* hooks.c's malloc itself, whoever else defines one before it */
+__attribute__((visibility("hidden"))) void *pl_malloc_self(size_t size);
+
 #endif

@@ -8,6 +8,8 @@
  */
 #include "preload/state.h"
 
+#include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "output/sink.h"
 #include "output/summary.h"
 #include "preload/guard.h"
+#include "preload/hooks.h"
 #include "preload/libc.h"
 #include "preload/regions.h"
 
@@ -45,6 +48,80 @@ static enum summary parse_summary(const char *v)
 	return SUMMARY_BAD;
 }
 
+/* h's own definition of malloc (the versioned name programs bind to
+ * first: an interposer may define only that), or NULL */
+static void *malloc_defined_by(void *h, const char *name)
+{
+	static const char *const versions[] = { "GLIBC_2.2.5", "GLIBC_2.17", "GLIBC_2.0", NULL };
+	const ElfW(Sym) *sym;
+	Dl_info info;
+
+	for (size_t i = 0; i < sizeof(versions) / sizeof(*versions); i++) {
+		void *f = versions[i] ? dlvsym(h, "malloc", versions[i]) : dlsym(h, "malloc");
+
+		sym = NULL;
+		if (f && dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT) && info.dli_fname &&
+		    !strcmp(info.dli_fname, name) && sym && sym->st_shndx != SHN_UNDEF)
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * Is the process's malloc this library's?  Another allocator listed before
+ * memline in LD_PRELOAD (libc_malloc_debug, jemalloc, tcmalloc) takes every
+ * call: memline would see none of the program's allocations and report
+ * zeros or nothing, so it stands down, saying so where reports were asked
+ * for.  The first library in load order that defines malloc is the one
+ * calls reach (the executable is not asked: one that takes malloc's
+ * address has a PLT slot named malloc, which is no allocator).
+ */
+static bool malloc_is_ours(void)
+{
+	static const char head[] = "memline: malloc comes from ";
+	static const char tail[] = ", loaded before memline (listed first in LD_PRELOAD?): "
+				   "memline would see none of the program's allocations; it is "
+				   "disabled in this process\n";
+	const char *preload = pl_early_getenv("LD_PRELOAD");
+	const char *asked = pl_early_getenv("MEMLINE_FUNCTIONS");
+	void *main_h = dlopen(NULL, RTLD_LAZY | RTLD_NOLOAD), *found = NULL;
+	struct link_map *l = NULL;
+	const char *from = NULL;
+	char line[512];
+	size_t at = 0, n;
+
+	if ((preload && strstr(preload, "vgpreload")) || !main_h)
+		return true;	/* valgrind swaps every malloc under the same names */
+	if (dlinfo(main_h, RTLD_DI_LINKMAP, &l) != 0)
+		l = NULL;
+	dlclose(main_h);
+	for (l = l ? l->l_next : NULL; l && !found; l = l->l_next) {
+		void *h;
+
+		if (!l->l_name || !*l->l_name ||
+		    !(h = dlopen(l->l_name, RTLD_LAZY | RTLD_NOLOAD)))
+			continue;
+		found = malloc_defined_by(h, l->l_name);
+		from = l->l_name;
+		dlclose(h);
+	}
+	if (!found || found == (void *)pl_malloc_self)
+		return true;
+	if ((python && asked && *asked) || summary == SUMMARY_PYTHON || summary == SUMMARY_ALL) {
+		const char *parts[] = { head, from, tail };
+
+		for (size_t i = 0; i < 3; i++) {
+			n = strlen(parts[i]);
+			if (i < 2 && n > sizeof(line) - (sizeof(tail) - 1) - at)
+				n = sizeof(line) - (sizeof(tail) - 1) - at;
+			memcpy(line + at, parts[i], n);
+			at += n;
+		}
+		pl_sys_write_all(2, line, at);
+	}
+	return false;
+}
+
 static void init(void)
 {
 	int expected = PL_S_UNINIT;
@@ -61,6 +138,8 @@ static void init(void)
 		pl_libc_probe_chunks();
 	summary = parse_summary(pl_early_getenv("MEMLINE_SUMMARY"));
 	python = attr_python_present();
+	if (ok && (python || summary == SUMMARY_ALL))
+		ok = malloc_is_ours();
 	pl_page_size = (unsigned long)sysconf(_SC_PAGESIZE);
 	initializing_here = 0;
 	atomic_store(&pl_state, ok && (python || summary == SUMMARY_ALL) ? PL_S_ON : PL_S_OFF);

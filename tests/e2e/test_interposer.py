@@ -1,8 +1,12 @@
 """The interposer alone: exact process-wide accounting, libc's results and
 errno untouched, fork and threads (issue 3)."""
+import os
 import re
 
+import pytest
+
 from conftest import run, summaries, target
+from test_lines import PREFIX, markers, near, parse_reports, per_interpreter, prog
 
 
 def checked_processes(stdout):
@@ -115,3 +119,47 @@ def test_libc_preloaded_before_memline_is_one_line(lib):
         "aligned_alloc, memalign, valloc, malloc_usable_size, mmap, munmap, mremap, "
         "dup2 after memline (is libc listed before it in LD_PRELOAD?); memline is "
         "disabled in this process"]
+
+
+MALLOC_DEBUG = "/lib/x86_64-linux-gnu/libc_malloc_debug.so.0"
+OTHER_MALLOC = ("memline: malloc comes from %s, loaded before memline (listed first in "
+                "LD_PRELOAD?): memline would see none of the program's allocations; it is "
+                "disabled in this process" % MALLOC_DEBUG)
+
+
+@per_interpreter
+def test_another_malloc_preloaded_before_memline_is_one_line(py, lib):
+    # glibc's malloc debugger (as jemalloc or tcmalloc would) defines malloc
+    # before memline: every call went to it, and memline reported zeros (or,
+    # on 3.12+, nothing) without a word.  Now it stands down, saying so.
+    if not os.path.exists(MALLOC_DEBUG):
+        pytest.skip("no %s here" % MALLOC_DEBUG)
+    args = [py, prog("one_alloc.py")]
+    bare = run(args, env_extra={"LD_PRELOAD": MALLOC_DEBUG})
+    r = run(args, env_extra={"LD_PRELOAD": MALLOC_DEBUG + ":" + lib,
+                             "MEMLINE_FUNCTIONS": "work"})
+    assert r.returncode == bare.returncode == 0 and r.stdout == bare.stdout == b"10000000\n"
+    assert r.stderr.decode().splitlines() == [OTHER_MALLOC], r.stderr
+    # asked for nothing: nothing said
+    r = run(args, env_extra={"LD_PRELOAD": MALLOC_DEBUG + ":" + lib})
+    assert r.returncode == 0 and r.stdout == bare.stdout and r.stderr == b""
+    # memline first: it counts, the debugger under it
+    r = run(args, env_extra={"LD_PRELOAD": lib + ":" + MALLOC_DEBUG,
+                             "MEMLINE_FUNCTIONS": "work", "MEMLINE_PRECISION": "3"})
+    assert r.returncode == 0 and r.stdout == bare.stdout
+    (rep,) = parse_reports(r.stderr.decode(), PREFIX)
+    assert near(rep.inc(markers("one_alloc.py")["alloc"]), 10_000_000), r.stderr
+
+
+def test_another_malloc_first_in_a_program_that_is_not_python(lib):
+    # the summary was asked for: the notice, then the program as bare
+    bare = run([target("apis")], env_extra={"LD_PRELOAD": MALLOC_DEBUG})
+    r = run([target("apis")], env_extra={"LD_PRELOAD": MALLOC_DEBUG + ":" + lib,
+                                         "MEMLINE_SUMMARY": "all"})
+    assert r.returncode == bare.returncode == 0
+    strip = lambda out: re.sub(rb"^held .*$", b"held", out, flags=re.M)
+    assert strip(r.stdout) == strip(bare.stdout)
+    assert r.stderr.decode().splitlines() == [OTHER_MALLOC]
+    # not asked: silent
+    r = run([target("apis")], env_extra={"LD_PRELOAD": MALLOC_DEBUG + ":" + lib})
+    assert r.returncode == 0 and r.stderr == b""
