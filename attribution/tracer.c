@@ -3364,13 +3364,21 @@ void attr_python_init(bool python)
 	}
 	attr_python_read_cmdline();
 	short_version(version, sizeof(version));
-	if (!attr_pyapi_resolve(&missing) || version[0] != '3' || version[1] != '.' ||
-	    atoi(version + 2) < 8 || atoi(version + 2) > 13) {
+	if (version[0] != '3' || version[1] != '.' || atoi(version + 2) < 8 ||
+	    atoi(version + 2) > 13) {
 		atomic_store(&attr_poll_state, 2);
 		/* only a user who asked for reports hears why there are none */
 		if (asked && *asked)
 			out_notice("Python %s is not supported (3.8 to 3.13 are); no line reports",
 				   version);
+		return;
+	}
+	if (!attr_pyapi_resolve(&missing)) {
+		/* a static embedder that exports only some of its functions */
+		atomic_store(&attr_poll_state, 2);
+		if (asked && *asked)
+			out_notice("Python %s: this program does not export %s, which memline "
+				   "needs; no line reports", version, missing ? missing : "?");
 		return;
 	}
 	P.minor = atoi(version + 2);

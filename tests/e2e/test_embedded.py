@@ -51,3 +51,26 @@ def test_an_embedders_threads_allocating_during_start_up(py, tmp_path_factory):
         (rep,) = parse_reports(r.err, PREFIX)
         assert near(rep.inc(2), 10_000_000) and rep.occ(2) == 1, r.err
         assert [n for n in rep.rows if n != 2 and rep.inc(n) != 0] == [], r.err
+
+
+STATIC_LIB = "/usr/lib/x86_64-linux-gnu/libpython3.11.a"
+
+
+def test_a_static_embedder_that_exports_only_part_of_python(tmp_path):
+    # Debian's static libpython linked in, only Py* exported: memline said
+    # "Python 3.11.2 is not supported (3.8 to 3.13 are)", which it is
+    if not os.path.exists(STATIC_LIB):
+        pytest.skip("no %s here (Debian's libpython3.11-dev)" % STATIC_LIB)
+    exe = str(tmp_path / "start_race_static")
+    subprocess.run(["gcc", "-O2", "-no-pie", "-I/usr/include/python3.11",
+                    os.path.join(EMBED, "start_race.c"), "-o", exe, STATIC_LIB,
+                    "-Wl,--export-dynamic-symbol=Py*", "-ldl", "-lm", "-lz", "-lexpat",
+                    "-lutil", "-lpthread"], check=True, timeout=120)
+    plain = Result(run([exe]))
+    r = Result(run([exe], preload=True, env_extra={"MEMLINE_FUNCTIONS": "work"}))
+    assert r.returncode == plain.returncode == 0 and r.out == plain.out == "10000000\n", r
+    version = subprocess.run(["/usr/bin/python3", "-c", "import platform; "
+                              "print(platform.python_version())"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert r.err == ("memline: Python %s: this program does not export _Py_NoneStruct, "
+                     "which memline needs; no line reports\n" % version), r.err
