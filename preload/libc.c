@@ -127,8 +127,7 @@ const char *pl_early_getenv(const char *name)
 	return NULL;
 }
 
-/* Appends text to the line being made in buf (at most cap bytes). */
-static size_t line_add(char *buf, size_t at, size_t cap, const char *text)
+size_t pl_line_add(char *buf, size_t at, size_t cap, const char *text)
 {
 	size_t n = strlen(text);
 
@@ -144,14 +143,14 @@ bool pl_libc_resolve(void)
 	static const char tail[] = " after memline (is libc listed before it in LD_PRELOAD?); "
 				   "memline is disabled in this process\n";
 	char line[512];
-	size_t at = line_add(line, 0, sizeof(line), head);
+	size_t at = pl_line_add(line, 0, sizeof(line), head);
 	bool ok = true;
 
 #define PL_LIBC_RESOLVE(ret, name, params, required)                         \
 	pl_real.name = (ret(*) params)dlsym(RTLD_NEXT, #name);                \
 	if (!pl_real.name && (required)) {                                   \
-		at = line_add(line, at, sizeof(line), ok ? "" : ", ");       \
-		at = line_add(line, at, sizeof(line), #name);                \
+		at = pl_line_add(line, at, sizeof(line), ok ? "" : ", ");       \
+		at = pl_line_add(line, at, sizeof(line), #name);                \
 		ok = false;                                                  \
 	}
 	PL_HOOKS(PL_LIBC_RESOLVE)
@@ -159,7 +158,7 @@ bool pl_libc_resolve(void)
 	if (!ok) {	/* one line for all: the names, then the tail whole */
 		if (at > sizeof(line) - (sizeof(tail) - 1))
 			at = sizeof(line) - (sizeof(tail) - 1);
-		at = line_add(line, at, sizeof(line), tail);
+		at = pl_line_add(line, at, sizeof(line), tail);
 		pl_sys_write_all(2, line, at);
 	}
 	return ok;

@@ -78,6 +78,10 @@ void *pl_sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void *
  */
 const char *pl_early_getenv(const char *name);
 
+/* Appends text to the line being made in buf (at most cap bytes); returns
+ * the new length.  For notices made without stdio. */
+size_t pl_line_add(char *buf, size_t at, size_t cap, const char *text);
+
 /* write(2) all of buf, retrying on EINTR and short writes; keeps errno. */
 void pl_sys_write_all(int fd, const char *buf, size_t len);
 

@@ -88,7 +88,7 @@ static bool malloc_is_ours(void)
 	struct link_map *l = NULL;
 	const char *from = NULL;
 	char line[512];
-	size_t at = 0, n;
+	size_t at;
 
 	if ((preload && strstr(preload, "vgpreload")) || !main_h)
 		return true;	/* valgrind swaps every malloc under the same names */
@@ -108,15 +108,10 @@ static bool malloc_is_ours(void)
 	if (!found || found == (void *)pl_malloc_self)
 		return true;
 	if ((python && asked && *asked) || summary == SUMMARY_PYTHON || summary == SUMMARY_ALL) {
-		const char *parts[] = { head, from, tail };
-
-		for (size_t i = 0; i < 3; i++) {
-			n = strlen(parts[i]);
-			if (i < 2 && n > sizeof(line) - (sizeof(tail) - 1) - at)
-				n = sizeof(line) - (sizeof(tail) - 1) - at;
-			memcpy(line + at, parts[i], n);
-			at += n;
-		}
+		/* the path cut short if need be, the tail whole */
+		at = pl_line_add(line, 0, sizeof(line) - (sizeof(tail) - 1), head);
+		at = pl_line_add(line, at, sizeof(line) - (sizeof(tail) - 1), from);
+		at = pl_line_add(line, at, sizeof(line), tail);
 		pl_sys_write_all(2, line, at);
 	}
 	return false;
