@@ -82,6 +82,7 @@ struct attr_inv {
 	PyObject *gen_ref;		/* 3.8-3.10, 3.13+: weak reference to its
 					   generator */
 	bool suspended, finished, line_seen, frame_held;
+	bool dying;			/* its generator is being finalized */
 	bool gap;			/* 3.11 eval hook: CPython's frame-object
 					   work around the call (gap_open) */
 	int gap_row;			/* the row it landed on, */
@@ -93,6 +94,9 @@ struct attr_inv {
 	PyObject *greenlet;		/* the greenlet it runs in (identity), or
 					   NULL: before memline saw a switch */
 	struct attr_inv *next_parked;	/* a parked stack's top: the next one */
+	struct attr_inv *outer;		/* a generator started inside a running
+					   call of its own function: that call,
+					   while it lives (see nested_start) */
 };
 #define FO_IFRAME 24		/* 3.12+ PyFrameObject.f_frame */
 static size_t f_lasti_off;		/* 3.8-3.10 PyFrameObject.f_lasti: 104 on
@@ -154,6 +158,7 @@ static inline struct code_info *code_cached(PyObject *code)
 	return untag(code_tagged(code));
 }
 static struct attr_inv *all_invs;	/* every unfinished invocation */
+static int nested_live;			/* how many of them have an outer */
 static struct attr_config cfg;
 static PyObject *boot;			/* the _memline module's dict */
 static PyObject *select_fn, *disable;	/* 3.12+ */
@@ -1165,13 +1170,52 @@ static PyObject *py_greenlet_switch(PyObject *self, PyObject *args)
 	return none();
 }
 
-/* A recursive call: the outermost invocation reports. */
-static bool recursive(struct code_info *ci)
+/* The nearest running invocation of this code on the thread's stack. */
+static struct attr_inv *running_of(struct code_info *ci)
 {
 	for (struct attr_inv *v = attr_me.top; v; v = v->below)
 		if (v->ci == ci)
-			return true;
-	return false;
+			return v;
+	return NULL;
+}
+
+/* A recursive call: the outermost invocation reports. */
+static bool recursive(struct code_info *ci)
+{
+	return running_of(ci) != NULL;
+}
+
+/*
+ * A generator or coroutine started inside a running call of its own
+ * function is that call's recursion while it stays inside it: it may
+ * still outlive it (a 3.12 eager task of the same coroutine, a generator
+ * advanced there and kept).  It is tracked from its start, tied to the
+ * outer call, and decided later: one that ends (or is still there at
+ * exit) tied is the recursion it seemed, reported by the outer call only;
+ * one that runs outside any call of its function, or whose outer call
+ * ends first, reports on its own, from its start -- what it did inside
+ * the outer call counts on the outer call's line too, as a callee's does.
+ */
+static void nested_start(struct attr_inv *v, struct attr_inv *in)
+{
+	v->outer = in->outer ? in->outer : in;
+	nested_live++;
+}
+
+static void nested_untie(struct attr_inv *v)
+{
+	if (v->outer) {
+		v->outer = NULL;
+		nested_live--;
+	}
+}
+
+/* v is going: what was tied to it is on its own now. */
+static void nested_outer_gone(struct attr_inv *v)
+{
+	for (struct attr_inv *w = all_invs; w && nested_live; w = w->next_all)
+		if (w->outer == v)
+			nested_untie(w);
 }
 
 /*
@@ -1188,9 +1232,9 @@ static void write_deferred(void);
 
 static void start(struct code_info *ci, PyObject *frame)
 {
-	struct attr_inv *v;
+	struct attr_inv *v, *in = running_of(ci);
 
-	if (finalizing || recursive(ci))
+	if (finalizing || (in && !ci->generator))
 		return;
 	if (deferred)
 		write_deferred();
@@ -1220,6 +1264,8 @@ static void start(struct code_info *ci, PyObject *frame)
 	if ((P.minor == 12 || P.minor == 13) && frame)
 		v->iframe = *(void **)((char *)frame + FO_IFRAME);
 	v->hot.rows[0].mem = attr_live_now();	/* usage at entry, on the def row */
+	if (in)
+		nested_start(v, in);
 	v->next_all = all_invs;
 	if (all_invs)
 		all_invs->prev_all = v;
@@ -1247,6 +1293,68 @@ static struct attr_inv *find_suspended(PyObject *frame)
 	return NULL;
 }
 
+/*
+ * A suspended invocation's generator (a new reference), or NULL.  Its weak
+ * reference's referent; while the generator is finalized (its weak
+ * references already cleared) the generator its frame belongs to.
+ */
+static PyObject *suspended_generator(struct attr_inv *v)
+{
+	PyObject *gen = NULL;
+	const char *f = (const char *)v->frame;
+
+	if (!f)
+		return NULL;
+	if (v->gen_ref) {
+		gen = P.PyObject_CallObject(v->gen_ref, NULL);
+		P.PyErr_Clear();
+		if (gen && gen != P.none)
+			return gen;
+		if (gen)
+			P.Py_DecRef(gen);
+		gen = NULL;
+	}
+	if (!v->dying)
+		return NULL;
+	if (frames_are_keys) {
+		if (f[IF_OWNER] == 1)
+			gen = (PyObject *)(f - GEN_IFRAME);
+	} else if (P.minor <= 10) {
+		gen = *(PyObject *const *)(f + f_lasti_off - 8);	/* f_gen */
+	} else if (v->frame_held && P.PyFrame_GetGenerator) {
+		return P.PyFrame_GetGenerator((PyFrameObject *)v->frame);
+	}
+	if (gen)
+		P.Py_IncRef(gen);
+	return gen;
+}
+
+/*
+ * Is v, suspended, passing a throw or a close on to what its yield from
+ * (or await) waits on?  CPython does it without running v's frame, and
+ * marks the generator running meanwhile.
+ */
+static bool delegating(struct attr_inv *v)
+{
+	static const char *const flags[] = { "gi_running", "cr_running", "ag_running" };
+	PyObject *gen, *flag = NULL;
+	bool yes = false;
+
+	if (!v->suspended || !(gen = suspended_generator(v)))
+		return false;
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && !flag; i++) {
+		flag = P.PyObject_GetAttrString(gen, flags[i]);
+		P.PyErr_Clear();
+	}
+	if (flag) {
+		yes = P.PyObject_IsTrue(flag) == 1;
+		P.PyErr_Clear();
+		P.Py_DecRef(flag);
+	}
+	P.Py_DecRef(gen);
+	return yes;
+}
+
 static void resume(PyObject *frame)
 {
 	struct attr_inv *v = find_suspended(frame);
@@ -1254,6 +1362,10 @@ static void resume(PyObject *frame)
 	if (!v)
 		return;
 	unwait(v);
+	/* run outside its function's calls, it reports on its own (but a
+	 * throw or close its outer call passes on is the outer call's) */
+	if (v->outer && !recursive(v->ci) && !delegating(v->outer))
+		nested_untie(v);
 	v->suspended = false;
 	v->frame_gone = false;
 	v->greenlet = greenlet_now;	/* where it goes on */
@@ -1403,6 +1515,12 @@ static void unlink_all(struct attr_inv *v)
 static void drop(struct attr_inv *v, bool with_report)
 {
 	unlink_all(v);
+	if (v->outer) {		/* recursion after all: the outer call reports */
+		nested_untie(v);
+		with_report = false;
+	} else if (nested_live) {
+		nested_outer_gone(v);
+	}
 	if (with_report && !finalizing)	/* else the exit already reported it */
 		report_here_or_later(v);
 	if (v->frame_held)
@@ -1463,6 +1581,7 @@ static PyObject *py_gen_died(PyObject *self, PyObject *ref)
 	enter(&e);
 	for (struct attr_inv *v = all_invs; v; v = v->next_all) {
 		if (v->gen_ref == ref && v->suspended) {
+			v->dying = true;
 			if (P.minor <= 10) {	/* its last run is coming */
 				hold_frame(v);
 				break;
@@ -2695,7 +2814,7 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 		if (r)
 			P.Py_DecRef(r);
 	}
-	if (!recursive(ci)) {
+	if (ci->generator || !recursive(ci)) {
 		/*
 		 * The invocation is keyed by the frame object, which CPython
 		 * makes here and frees after the frame returns, on the
@@ -3071,7 +3190,7 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 		deferred_free(d);
 	}
 	for (struct attr_inv *v = all_invs; v; v = v->next_all) {
-		if (!v->hot.rows)
+		if (!v->hot.rows || v->outer)	/* (recursion: nested_start) */
 			continue;
 		if (!room_for(room_report())) {
 			deferred_lost++;

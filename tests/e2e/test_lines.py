@@ -767,6 +767,100 @@ def test_generator_reports_once_when_exhausted(py):
     assert rep.occ(names["last"]) == 1
 
 
+def minor(py):
+    out = subprocess.run([py, "-c", "import sys; print(sys.version_info[1])"],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out)
+
+
+NESTED = {"wbuf": 1_000_033, "jbuf": 1_000_033}
+
+
+@per_interpreter
+@pytest.mark.parametrize("mode", ["kept", "coro", "eager"])
+def test_generator_started_in_its_own_call_and_outliving_it_reports_too(py, mode):
+    # The outer call advances an inner generator (sends into an inner
+    # coroutine; 3.12+: creates an eager task of it) of its own function,
+    # which suspends and is finished after the outer call returned.  The
+    # outer call's report carries the inner's first part on the line that
+    # ran it, as any callee's; the inner reports on its own, from its start.
+    # (It was once taken for the outer call's recursion: no report of it.)
+    if mode == "eager" and minor(py) < 12:
+        pytest.skip("asyncio.eager_task_factory is new in Python 3.12")
+    plain = bare(py, "nested_gen.py", [mode])
+    r = memline(py, "nested_gen.py", "walk" if mode == "kept" else "job", [mode], env=P3)
+    assert r.returncode == 0, r
+    assert r.out == plain.out
+    assert strip_reports(r.err, "") == ""
+    names = markers("nested_gen.py")
+    spawned = {"kept": "wadvance", "coro": "jsend", "eager": "jtask"}[mode]
+    # the inner may end first (an eager task resumes before its creator)
+    inner, outer = sorted(parse_reports(r.err), key=lambda rep: rep.occ(names[spawned]) or 0)
+    if mode == "kept":
+        check_rows(outer, {"wbuf": 1_000_033, "wadvance": 1_000_033, "wtail": 3_000_033}, names)
+        check_rows(inner, {"wbuf": 1_000_033, "wtail": 3_000_033}, names)
+        ran = ["wbuf", "wmake", "wadvance", "wkeep", "wyield", "wtail", "wlast"]
+        inner_ran = ["wbuf", "wyield", "wtail", "wlast"]
+    else:
+        check_rows(outer, {"jbuf": 1_000_033, spawned: 1_000_033, "jtail": 2_000_033}, names)
+        check_rows(inner, {"jbuf": 1_000_033, "jtail": 2_000_033}, names)
+        ran = ["jbuf", "jsleep", "jtail", "jret"] + (
+            ["jmake", "jsend", "jkeep"] if mode == "coro" else ["jtask"])
+        inner_ran = ["jbuf", "jsleep", "jtail", "jret"]
+    for rep, lines in ((outer, ran), (inner, inner_ran)):
+        assert not rep.unfinished
+        for name in lines:
+            assert rep.occ(names[name]) == 1, (name, rep)
+    for name in set(n for n in names if n[0] == ran[0][0]) - set(inner_ran):
+        assert inner.rows[names[name]][2] is None, (name, inner)     # never ran there
+
+
+@per_interpreter
+def test_generator_started_in_its_own_call_left_suspended_reports_at_exit(py):
+    plain = bare(py, "nested_gen.py", ["left"])
+    r = memline(py, "nested_gen.py", "walk", ["left"], env=P3)
+    assert r.returncode == 0, r
+    assert r.out == plain.out
+    names = markers("nested_gen.py")
+    outer, inner = parse_reports(r.err)
+    assert not outer.unfinished and inner.unfinished
+    check_rows(outer, {"wbuf": 1_000_033, "wadvance": 1_000_033, "wtail": 3_000_033}, names)
+    check_rows(inner, {"wbuf": 1_000_033}, names)
+    assert inner.occ(names["wyield"]) == 1 and inner.rows[names["wtail"]][2] is None
+
+
+@per_interpreter
+def test_recursive_generator_reports_outermost_once(py):
+    # chain(3) -> yield from chain(2) -> ... : every inner generator ends
+    # inside the call that started it, so it is that call's recursion
+    plain = bare(py, "nested_gen.py", ["chain"])
+    r = memline(py, "nested_gen.py", "chain", ["chain"], env=P3)
+    assert r.returncode == 0, r
+    assert r.out == plain.out
+    names = markers("nested_gen.py")
+    (rep,) = parse_reports(r.err)
+    check_rows(rep, {"ckeep": 1_000_033, "cfrom": 3 * 1_000_033}, names)
+    for name in ("ckeep", "cyield", "cfrom", "cjoin"):
+        assert rep.occ(names[name]) == 1, (name, rep)
+    assert rep.rows[names["cbase"]][2] is None      # only the innermost ran it
+
+
+@per_interpreter
+def test_recursive_generator_dropped_halfway_reports_once(py):
+    # the for loop breaks inside chain(3) -> chain(2) -> chain(1); the
+    # dropped generator's finalizer closes chain(1) and chain(2) through
+    # chain(3) before chain(3) runs again: still chain(3)'s recursion
+    plain = bare(py, "nested_gen.py", ["dropped"])
+    r = memline(py, "nested_gen.py", "chain", ["dropped"], env=P3)
+    assert r.returncode == 0, r
+    assert r.out == plain.out == "1\n"
+    names = markers("nested_gen.py")
+    (rep,) = parse_reports(r.err)
+    assert not rep.unfinished
+    assert near(rep.rows[names["ckeep"]][1], 1_000_033)
+    assert rep.occ(names["ckeep"]) == 1 and rep.rows[names["cjoin"]][2] is None
+
+
 @per_interpreter
 @pytest.mark.parametrize("mode", ["exit", "sigterm", "sigint"])
 def test_invocations_running_at_exit_are_reported_unfinished(py, mode):

@@ -1,0 +1,88 @@
+"""Generators and coroutines started inside a running call of their own
+function.  argv[1]: "kept" -- walk() advances an inner walk and keeps it past
+its own end; "left" -- the same, the inner walk never resumed (it is still
+suspended at exit); "chain" -- a generator recursing through yield from; "dropped" -- that generator dropped halfway, its finalizer
+closing the inner ones through the outer; "coro" --
+a coroutine started (sent into) inside its own running call, then finished
+by a task after that call returned; "eager" (3.12+) -- the same through
+asyncio.eager_task_factory."""
+import asyncio
+import sys
+
+kept = []
+tasks = []
+
+
+def walk(spawn):
+    buf = bytes(1_000_000)                  # L:wbuf
+    if spawn:
+        inner = walk(False)                 # L:wmake
+        next(inner)                         # L:wadvance
+        kept.append(inner)                  # L:wkeep
+    yield len(buf)                          # L:wyield
+    tail = bytes(3_000_000)                 # L:wtail
+    yield len(tail)                         # L:wlast
+
+
+def chain(n):
+    keep = bytes(1_000_000)                 # L:ckeep
+    yield n                                 # L:cyield
+    if n:
+        got = yield from chain(n - 1)       # L:cfrom
+        return [keep] + got                 # L:cjoin
+    return [keep]                           # L:cbase
+
+
+def drive_chain():
+    g = chain(3)
+    seen = []
+    try:
+        while True:
+            seen.append(next(g))
+    except StopIteration as stop:
+        return seen, [len(b) for b in stop.value]
+
+
+def drop_chain():
+    for n in chain(3):
+        if n == 1:
+            break
+    return n
+
+
+async def job(spawn):
+    buf = bytes(1_000_000)                  # L:jbuf
+    if spawn == "send":
+        inner = job(None)                   # L:jmake
+        inner.send(None)                    # L:jsend
+        tasks.append(inner)                 # L:jkeep
+    elif spawn == "eager":
+        tasks.append(asyncio.get_running_loop().create_task(job(None)))  # L:jtask
+    await asyncio.sleep(0)                  # L:jsleep
+    tail = bytes(2_000_000)                 # L:jtail
+    return len(buf) + len(tail)             # L:jret
+
+
+async def coro_main(mode):
+    if mode == "eager":
+        asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)
+        first = await job("eager")
+        second = await tasks[0]
+    else:
+        first = await job("send")
+        second = await asyncio.ensure_future(tasks[0])
+    return first, second
+
+
+mode = sys.argv[1]
+if mode == "kept":
+    print(list(walk(True)))
+    print(list(kept[0]))
+elif mode == "left":
+    print(list(walk(True)))
+elif mode == "chain":
+    print(drive_chain())
+elif mode == "dropped":
+    print(drop_chain())
+else:
+    print(asyncio.run(coro_main(mode)))
