@@ -596,6 +596,25 @@ def _tool_taken():
                'reports of calls after that may be missing' % (_tool[0], now))
 
 
+# The instruction that hands a generator's frame over to the generator it
+# delegates to (yield from, await), and its inline cache entries, by version
+_SEND = {(3, 8): (72, 0), (3, 9): (72, 0), (3, 10): (72, 0),
+         (3, 11): (123, 0), (3, 12): (123, 1), (3, 13): (104, 1)}
+
+
+def send_units(code):
+    """A generator's code units: 1 where a yield from or an await is (the
+    instruction and its caches), 0 elsewhere."""
+    op, caches = _SEND.get(sys.version_info[:2], (-1, 0))
+    raw = code.co_code
+    marks = bytearray(len(raw) // 2)
+    for u in range(len(marks)):
+        if raw[2 * u] == op:
+            for k in range(u, min(u + 1 + caches, len(marks))):
+                marks[k] = 1
+    return bytes(marks)
+
+
 def offset_lines(code):
     """3.12+: the line of each code unit, for backward jumps."""
     table = []

@@ -89,6 +89,7 @@ enum {
 	X(PyFrameObject *, PyEval_GetFrame, (void), 1)                          \
 	X(PyObject *, PyEval_GetGlobals, (void), 1)                             \
 	X(PyObject *, PyFrame_GetGenerator, (PyFrameObject *), 0)               \
+	X(int, PyFrame_GetLasti, (PyFrameObject *), 0)                          \
 	X(PyObject *, PyWeakref_NewRef, (PyObject *, PyObject *), 1)            \
 	X(void, PyEval_SetProfile, (Py_tracefunc, PyObject *), 1)               \
 	X(void, PyEval_SetTrace, (Py_tracefunc, PyObject *), 1)                 \

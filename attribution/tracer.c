@@ -38,6 +38,15 @@
 #define HASH_NONFATAL_OOM 1
 #define uthash_nonfatal_oom(obj) (hash_oomed = true)
 static bool hash_oomed;
+/* Every key here is a pointer: Fibonacci hashing of its value (uthash's
+ * default hashes its bytes one by one) */
+#define HASH_FUNCTION(keyptr, keylen, hashv)                                     \
+	do {                                                                     \
+		uintptr_t key_;                                                  \
+		(void)(keylen);                                                  \
+		memcpy(&key_, (keyptr), sizeof(key_));                           \
+		(hashv) = (unsigned)((key_ * UINT64_C(0x9E3779B97F4A7C15)) >> 32); \
+	} while (0)
 #include <uthash.h>
 
 #include "attribution/account.h"
@@ -61,6 +70,9 @@ struct code_info {
 	PyObject *co_code;		/* bytes, for suspension checks (< 3.12) */
 	PyObject *filename, *texts;	/* str, list of str */
 	int32_t *unit_lines;		/* 3.12+: the line of each code unit */
+	uint8_t *send_units;		/* generators: the code units of each
+					   yield from and await (send_units) */
+	ssize_t nsend_units;		/* -1: not asked yet */
 	ssize_t nunits;
 	int first, nrows;
 	int lost;			/* calls not reported for want of C stack,
@@ -83,6 +95,8 @@ struct attr_inv {
 					   generator */
 	bool suspended, finished, line_seen, frame_held;
 	bool dying;			/* its generator is being finalized */
+	uint8_t susp_hash;		/* SUSP_HASHED, SUSP_UNHASHED or 0 */
+	UT_hash_handle hh_susp;		/* suspended_by_frame */
 	bool gap;			/* 3.11 eval hook: CPython's frame-object
 					   work around the call (gap_open) */
 	int gap_row;			/* the row it landed on, */
@@ -159,6 +173,12 @@ static inline struct code_info *code_cached(PyObject *code)
 }
 static struct attr_inv *all_invs;	/* every unfinished invocation */
 static int nested_live;			/* how many of them have an outer */
+/* The suspended ones, by frame (resume looks one up at every resumption
+ * of a selected generator or coroutine: thousands may wait at once), and
+ * how many suspended ones the hash could not take (out of memory). */
+static struct attr_inv *suspended_by_frame;
+static int suspended_unhashed;
+enum { SUSP_HASHED = 1, SUSP_UNHASHED };
 static struct attr_config cfg;
 static PyObject *boot;			/* the _memline module's dict */
 static PyObject *select_fn, *disable;	/* 3.12+ */
@@ -620,6 +640,7 @@ static void code_forget(struct code_info *ci)
 	HASH_DEL(codes, ci);
 	if (ref)
 		HASH_DELETE(hh_ref, codes_by_ref, ci);
+	free(ci->send_units);
 	free(ci);
 	if (ref)
 		P.Py_DecRef(ref);	/* last: CPython may be calling us with it */
@@ -711,6 +732,7 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *
 	if (!ci)
 		return NULL;
 	ci->code = code;
+	ci->nsend_units = -1;
 	/* after the exit reports CPython tears modules down, boot.py's too:
 	 * what runs from then on is not asked about (and not selected) */
 	r = finalizing ? NULL : boot_call3("match", "OOO", code, globs ? globs : P.none,
@@ -1230,11 +1252,53 @@ static int deferred_lost;		/* not even a copy could be kept */
 
 static void write_deferred(void);
 
+/*
+ * The code unit a running invocation's frame is at, or -1: 3.8-3.11 as
+ * current_unit reads it; 3.12+ from the frame object memline holds
+ * (PyFrame_GetLasti: 3.12's stands on the instruction's cache entry).
+ */
+static ssize_t running_unit(const struct attr_inv *v)
+{
+	int lasti;
+
+	if (!v->frame || v->frame_gone)
+		return -1;
+	if (P.minor <= 11)
+		return current_unit(v);
+	if (!P.PyFrame_GetLasti || !v->frame_held)
+		return -1;
+	lasti = P.PyFrame_GetLasti((PyFrameObject *)v->frame);
+	return lasti < 0 ? -1 : lasti / 2;
+}
+
+/* Is unit u of a generator's code part of a yield from or an await? */
+static bool sends_at(struct code_info *ci, ssize_t u)
+{
+	if (ci->nsend_units < 0) {
+		PyObject *b = boot_call("send_units", "(O)", ci->code, NULL);
+		ssize_t n = b ? P.PyBytes_Size(b) : -1;
+
+		ci->nsend_units = 0;
+		if (n > 0 && (ci->send_units = malloc((size_t)n))) {
+			memcpy(ci->send_units, P.PyBytes_AsString(b), (size_t)n);
+			ci->nsend_units = n;
+		}
+		if (b)
+			P.Py_DecRef(b);
+		P.PyErr_Clear();
+	}
+	return u >= 0 && u < ci->nsend_units && ci->send_units[u];
+}
+
 static void start(struct code_info *ci, PyObject *frame)
 {
 	struct attr_inv *v, *in = running_of(ci);
 
 	if (finalizing || (in && !ci->generator))
+		return;
+	/* started by its own function's yield from or await: it lives inside
+	 * that (see nested_start), and costs nothing to track */
+	if (in && in == attr_me.top && sends_at(ci, running_unit(in)))
 		return;
 	if (deferred)
 		write_deferred();
@@ -1283,11 +1347,42 @@ static void hold_frame(struct attr_inv *v)
 	}
 }
 
+static void suspended_add(struct attr_inv *v)
+{
+	/* keeps the table when the last suspended one resumes (uthash frees
+	 * it, to make it again at the next suspension) */
+	static struct attr_inv keeper = { .frame = (PyObject *)&keeper };
+
+	if (!v->frame)	/* an orphan: found by nothing */
+		return;
+	if (!suspended_by_frame)
+		HASH_ADD(hh_susp, suspended_by_frame, frame, sizeof(keeper.frame), &keeper);
+	hash_oomed = false;
+	HASH_ADD(hh_susp, suspended_by_frame, frame, sizeof(v->frame), v);
+	v->susp_hash = hash_oomed ? SUSP_UNHASHED : SUSP_HASHED;
+	if (hash_oomed)
+		suspended_unhashed++;
+}
+
+static void suspended_remove(struct attr_inv *v)
+{
+	if (v->susp_hash == SUSP_HASHED)
+		HASH_DELETE(hh_susp, suspended_by_frame, v);
+	else if (v->susp_hash == SUSP_UNHASHED)
+		suspended_unhashed--;
+	v->susp_hash = 0;
+}
+
 static struct attr_inv *find_suspended(PyObject *frame)
 {
+	struct attr_inv *v;
+
 	if (!frame)	/* (an orphan's key, see orphan_if_dead) */
 		return NULL;
-	for (struct attr_inv *v = all_invs; v; v = v->next_all)
+	HASH_FIND(hh_susp, suspended_by_frame, &frame, sizeof(frame), v);
+	if (v || !suspended_unhashed)
+		return v;
+	for (v = all_invs; v; v = v->next_all)
 		if (v->frame == frame && v->suspended)
 			return v;
 	return NULL;
@@ -1361,6 +1456,7 @@ static void resume(PyObject *frame)
 
 	if (!v)
 		return;
+	suspended_remove(v);
 	unwait(v);
 	/* run outside its function's calls, it reports on its own (but a
 	 * throw or close its outer call passes on is the outer call's) */
@@ -1473,7 +1569,7 @@ static void orphan_if_dead(struct attr_inv *v)
 {
 	PyObject *gen;
 
-	if (!v->gen_ref)
+	if (!v->gen_ref || !v->dying)	/* (gen_died comes first) */
 		return;
 	gen = P.PyObject_CallObject(v->gen_ref, NULL);	/* the referent, or None */
 	if (gen)
@@ -1497,6 +1593,7 @@ static void suspend(struct attr_inv *v)
 	watch_generator(v);
 	wait_on_thread(v);
 	orphan_if_dead(v);
+	suspended_add(v);
 	trace_off_if_idle();
 }
 
@@ -1515,6 +1612,7 @@ static void unlink_all(struct attr_inv *v)
 static void drop(struct attr_inv *v, bool with_report)
 {
 	unlink_all(v);
+	suspended_remove(v);
 	if (v->outer) {		/* recursion after all: the outer call reports */
 		nested_untie(v);
 		with_report = false;
