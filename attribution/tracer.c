@@ -67,6 +67,7 @@ struct code_info {
 	PyObject *code;			/* strong reference if selected (or if
 					   CPython cannot say when it dies) */
 	bool selected, generator, have_source, local_events;
+	bool async_gen;			/* an async generator function's */
 	PyObject *co_code;		/* bytes, for suspension checks (< 3.12) */
 	PyObject *filename, *texts;	/* str, list of str */
 	int32_t *unit_lines;		/* 3.12+: the line of each code unit */
@@ -758,6 +759,7 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *
 
 		ci->generator = flags > 0 &&
 				(flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR));
+		ci->async_gen = flags > 0 && (flags & CO_ASYNC_GENERATOR);
 		if (P.minor < 12)
 			ci->co_code = P.PyObject_GetAttrString(code, "co_code");
 	}
@@ -1252,25 +1254,6 @@ static int deferred_lost;		/* not even a copy could be kept */
 
 static void write_deferred(void);
 
-/*
- * The code unit a running invocation's frame is at, or -1: 3.8-3.11 as
- * current_unit reads it; 3.12+ from the frame object memline holds
- * (PyFrame_GetLasti: 3.12's stands on the instruction's cache entry).
- */
-static ssize_t running_unit(const struct attr_inv *v)
-{
-	int lasti;
-
-	if (!v->frame || v->frame_gone)
-		return -1;
-	if (P.minor <= 11)
-		return current_unit(v);
-	if (!P.PyFrame_GetLasti || !v->frame_held)
-		return -1;
-	lasti = P.PyFrame_GetLasti((PyFrameObject *)v->frame);
-	return lasti < 0 ? -1 : lasti / 2;
-}
-
 /* Is unit u of a generator's code part of a yield from or an await? */
 static bool sends_at(struct code_info *ci, ssize_t u)
 {
@@ -1290,15 +1273,41 @@ static bool sends_at(struct code_info *ci, ssize_t u)
 	return u >= 0 && u < ci->nsend_units && ci->send_units[u];
 }
 
+static void *caller_key(PyObject *frame);
+static ssize_t frame_unit(void *caller, PyObject **code);
+
+/*
+ * Is a starting generator's first run a yield from or an await of a frame
+ * of a selected generator function that is running (an invocation, or a
+ * recursion inside one)?  Then it lives inside that one's call (see
+ * nested_start) -- unless it is an async generator, which an await of its
+ * __anext__() only advances.  With may_ask false, no Python: a code whose
+ * yield froms are not known yet says no.
+ */
+static bool started_by_send(struct code_info *ci, PyObject *frame, bool may_ask)
+{
+	struct code_info *by;
+	PyObject *code = NULL;
+	ssize_t unit;
+	void *caller;
+
+	if (ci->async_gen || !(caller = caller_key(frame)))
+		return false;
+	unit = frame_unit(caller, &code);
+	by = code ? code_cached(code) : NULL;
+	if (!by || !by->selected || !by->generator || (!may_ask && by->nsend_units < 0))
+		return false;
+	return running_of(by) && sends_at(by, unit);
+}
+
 static void start(struct code_info *ci, PyObject *frame)
 {
 	struct attr_inv *v, *in = running_of(ci);
 
 	if (finalizing || (in && !ci->generator))
 		return;
-	/* started by its own function's yield from or await: it lives inside
-	 * that (see nested_start), and costs nothing to track */
-	if (in && in == attr_me.top && sends_at(ci, running_unit(in)))
+	/* recursion through a yield from or an await: costs nothing to track */
+	if (in && started_by_send(ci, frame, true))
 		return;
 	if (deferred)
 		write_deferred();
@@ -1450,6 +1459,23 @@ static bool delegating(struct attr_inv *v)
 	return yes;
 }
 
+/*
+ * A tied generator going on (or closed without running, 3.13): outside
+ * its outer call -- run where neither that call nor another generator
+ * tied to it is on this thread's stack, and not a throw or close the outer
+ * call passes on -- it reports on its own.
+ */
+static void runs_outside(struct attr_inv *v)
+{
+	if (!v->outer)
+		return;
+	for (struct attr_inv *w = attr_me.top; w; w = w->below)
+		if (w == v->outer || w->outer == v->outer)
+			return;
+	if (!delegating(v->outer))
+		nested_untie(v);
+}
+
 static void resume(PyObject *frame)
 {
 	struct attr_inv *v = find_suspended(frame);
@@ -1458,10 +1484,7 @@ static void resume(PyObject *frame)
 		return;
 	suspended_remove(v);
 	unwait(v);
-	/* run outside its function's calls, it reports on its own (but a
-	 * throw or close its outer call passes on is the outer call's) */
-	if (v->outer && !recursive(v->ci) && !delegating(v->outer))
-		nested_untie(v);
+	runs_outside(v);
 	v->suspended = false;
 	v->frame_gone = false;
 	v->greenlet = greenlet_now;	/* where it goes on */
@@ -1687,6 +1710,7 @@ static PyObject *py_gen_died(PyObject *self, PyObject *ref)
 			if (P.minor < 13 || !closes_quietly(v))
 				break;	/* GeneratorExit goes in: its events follow */
 			unwait(v);
+			runs_outside(v);
 			retire(v);
 			break;
 		}
@@ -2553,6 +2577,22 @@ static __attribute__((noinline)) uintptr_t lookup_tagged(PyFrameObject *frame)
  * (the recursive calls of a selected function are callees of its
  * outermost invocation).
  */
+/*
+ * 3.8-3.11: a selected generator's frame that memline does not track (a
+ * recursion through yield from or await: start), resumed or starting, is
+ * evaluated as any callee's -- no C stack of ours on each level of a deep
+ * chain.  No Python here: a code whose yield froms are not known yet, or
+ * a frame suspended as an invocation, takes the slow way.
+ */
+static bool gen_untracked(PyObject *frame, struct code_info *ci, int throwflag, bool first_run)
+{
+	if (!first_run)
+		return !find_suspended(frame);
+	if (throwflag)	/* thrown into before it ran: not an invocation */
+		return true;
+	return running_of(ci) && started_by_send(ci, frame, false);
+}
+
 static __attribute__((noinline)) PyObject *eval_frame_slow(void *ts, PyFrameObject *frame,
 							    int throwflag, uintptr_t tagged)
 {
@@ -2561,7 +2601,9 @@ static __attribute__((noinline)) PyObject *eval_frame_slow(void *ts, PyFrameObje
 	if (tagged == 0 && !attr_me.busy)
 		tagged = lookup_tagged(frame);
 	if ((tagged & 1) && !own_depth &&
-	    (untag(tagged)->generator || !recursive(untag(tagged))))
+	    (untag(tagged)->generator ? !gen_untracked((PyObject *)frame, untag(tagged), throwflag,
+						       *(const int *)((const char *)frame + f_lasti_off) < 0) :
+					!recursive(untag(tagged))))
 		return eval_selected(ts, frame, throwflag, untag(tagged));
 	top = attr_me.top;
 	if (top && *(PyObject **)((char *)frame + F_BACK) == top->frame && !attr_me.busy)
@@ -2705,6 +2747,62 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	return ci->generator ? r : raise_at_return(r);
 }
 
+/* The key of the frame that runs a starting frame (see started_by_send). */
+static void *caller_key(PyObject *frame)
+{
+	char *f = (char *)frame, *ts, *iframe;
+
+	if (P.minor <= 10)	/* set before the evaluation function runs */
+		return *(void **)(f + F_BACK);
+	if (frames_are_keys) {	/* 3.11: not linked yet, the thread's current */
+		ts = P.PyThreadState_Get();
+		return *(void **)(*(char **)(ts + TS_CFRAME) + CF_CURRENT);
+	}
+	if (P.minor >= 12) {	/* _PyInterpreterFrame.previous: 8 */
+		iframe = *(char **)(f + FO_IFRAME);
+		return iframe ? *(void **)(iframe + 8) : NULL;
+	}
+	return NULL;		/* 3.11's profile function: not looked at */
+}
+
+/*
+ * The code unit a running frame (caller_key's kind) is at, and its code,
+ * or -1: 3.8-3.10 a frame object's f_lasti; 3.11 the interpreter frame's
+ * prev_instr; 3.12+ the interpreter frame's frame object (frame_obj, 48),
+ * if it has one, asked (PyFrame_GetLasti).
+ */
+static ssize_t frame_unit(void *caller, PyObject **code)
+{
+	char *f = caller;
+	int lasti;
+
+	if (P.minor <= 10) {
+		*code = FRAME_CODE(f);
+		lasti = *(const int *)(f + f_lasti_off);
+		return lasti < 0 ? -1 : P.minor == 10 ? lasti : lasti / 2;
+	}
+	if (frames_are_keys) {
+		*code = *(PyObject **)(f + IF_CODE);
+		return (*(char **)(f + IF_PREV_INSTR) - ((char *)*code + CO_CODE_ADAPTIVE)) / 2;
+	}
+	/* owner (70): the thread's or a generator's, not a C entry frame,
+	 * whose other fields are not set */
+	if (P.minor >= 12 && (f[70] == 0 || f[70] == 1) && *(void **)(f + 48) &&
+	    P.PyFrame_GetLasti) {
+		*code = *(PyObject **)f;	/* f_code, 3.13 f_executable */
+		lasti = P.PyFrame_GetLasti(*(PyFrameObject **)(f + 48));
+		return lasti < 0 ? -1 : lasti / 2;
+	}
+	return -1;
+}
+
+/* A 3.11 generator's first run: its frame stands on RETURN_GENERATOR (75),
+ * which made the generator from it. */
+static bool gen_first_run311(void *iframe)
+{
+	return **(const uint8_t *const *)((const char *)iframe + IF_PREV_INSTR) == 75;
+}
+
 static __attribute__((noinline)) PyObject *eval_frame311_slow(void *ts, void *iframe,
 								int throwflag, uintptr_t tagged)
 {
@@ -2733,7 +2831,8 @@ static __attribute__((noinline)) PyObject *eval_frame311_slow(void *ts, void *if
 	 * owned by the thread, runs RETURN_GENERATOR): the generator's own
 	 * frame is the invocation */
 	ci = untag(tagged);
-	if ((tagged & 1) && (!ci->generator || f[IF_OWNER] == 1) && !own_depth)
+	if ((tagged & 1) && (!ci->generator || f[IF_OWNER] == 1) && !own_depth &&
+	    !(ci->generator && gen_untracked(iframe, ci, throwflag, gen_first_run311(iframe))))
 		return eval_selected311(ts, iframe, throwflag, ci);
 	top = attr_me.top;
 	if (top && !attr_me.busy) {
@@ -2942,6 +3041,10 @@ static PyObject *mon_resume(PyObject *self, PyObject *const *args, ssize_t n)
 	ci = code_cached(code);
 	if (!ci || !ci->selected)	/* PY_THROW is global */
 		return none();
+	/* nothing to resume (a recursion's inner generators are not tracked:
+	 * start) -- keeper is the hash's one entry then */
+	if (HASH_CNT(hh_susp, suspended_by_frame) <= 1 && !suspended_unhashed)
+		return none();
 	enter(&e);
 	resume(current_frame());
 	leave(&e);
@@ -3105,6 +3208,7 @@ static PyObject *close_wrap(PyObject *self, PyObject *unused)
 			P.Py_DecRef(gen);	/* self holds it */
 		if (gen == self) {
 			unwait(v);
+			runs_outside(v);
 			retire(v);
 			break;
 		}

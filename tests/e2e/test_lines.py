@@ -777,7 +777,7 @@ NESTED = {"wbuf": 1_000_033, "jbuf": 1_000_033}
 
 
 @per_interpreter
-@pytest.mark.parametrize("mode", ["kept", "coro", "eager"])
+@pytest.mark.parametrize("mode", ["kept", "coro", "eager", "akept"])
 def test_generator_started_in_its_own_call_and_outliving_it_reports_too(py, mode):
     # The outer call advances an inner generator (sends into an inner
     # coroutine; 3.12+: creates an eager task of it) of its own function,
@@ -788,19 +788,22 @@ def test_generator_started_in_its_own_call_and_outliving_it_reports_too(py, mode
     if mode == "eager" and minor(py) < 12:
         pytest.skip("asyncio.eager_task_factory is new in Python 3.12")
     plain = bare(py, "nested_gen.py", [mode])
-    r = memline(py, "nested_gen.py", "walk" if mode == "kept" else "job", [mode], env=P3)
+    r = memline(py, "nested_gen.py", {"kept": "walk", "akept": "agen"}.get(mode, "job"), [mode],
+                env=P3)
     assert r.returncode == 0, r
     assert r.out == plain.out
     assert strip_reports(r.err, "") == ""
     names = markers("nested_gen.py")
-    spawned = {"kept": "wadvance", "coro": "jsend", "eager": "jtask"}[mode]
+    spawned = {"kept": "wadvance", "coro": "jsend", "eager": "jtask", "akept": "aadvance"}[mode]
     # the inner may end first (an eager task resumes before its creator)
     inner, outer = sorted(parse_reports(r.err), key=lambda rep: rep.occ(names[spawned]) or 0)
-    if mode == "kept":
-        check_rows(outer, {"wbuf": 1_000_033, "wadvance": 1_000_033, "wtail": 3_000_033}, names)
-        check_rows(inner, {"wbuf": 1_000_033, "wtail": 3_000_033}, names)
-        ran = ["wbuf", "wmake", "wadvance", "wkeep", "wyield", "wtail", "wlast"]
-        inner_ran = ["wbuf", "wyield", "wtail", "wlast"]
+    if mode in ("kept", "akept"):
+        w = "w" if mode == "kept" else "a"      # walk's markers w*, agen's a*
+        check_rows(outer, {w + "buf": 1_000_033, w + "advance": 1_000_033,
+                           w + "tail": 3_000_033}, names)
+        check_rows(inner, {w + "buf": 1_000_033, w + "tail": 3_000_033}, names)
+        ran = [w + n for n in ("buf", "make", "advance", "keep", "yield", "tail", "last")]
+        inner_ran = [w + n for n in ("buf", "yield", "tail", "last")]
     else:
         check_rows(outer, {"jbuf": 1_000_033, spawned: 1_000_033, "jtail": 2_000_033}, names)
         check_rows(inner, {"jbuf": 1_000_033, "jtail": 2_000_033}, names)
@@ -813,6 +816,29 @@ def test_generator_started_in_its_own_call_and_outliving_it_reports_too(py, mode
             assert rep.occ(names[name]) == 1, (name, rep)
     for name in set(n for n in names if n[0] == ran[0][0]) - set(inner_ran):
         assert inner.rows[names[name]][2] is None, (name, inner)     # never ran there
+
+
+@per_interpreter
+@pytest.mark.parametrize("order", ["outer", "between"])
+def test_generator_finished_in_another_call_of_its_function_reports_too(py, order):
+    # walk(True) advances an inner walk; a separate walk("finish") call
+    # finishes it, after the first call ended or while it is suspended:
+    # either way the inner ran outside the call that started it
+    plain = bare(py, "nested_gen.py", ["cross", order])
+    r = memline(py, "nested_gen.py", "walk", ["cross", order], env=P3)
+    assert r.returncode == 0, r
+    assert r.out == plain.out == "([1000000, 3000000], [1000000, 3000000])\n"
+    names = markers("nested_gen.py")
+    reps = parse_reports(r.err)
+    assert len(reps) == 3, r.err
+    (outer,) = [rep for rep in reps if rep.occ(names["wadvance"])]
+    (finisher,) = [rep for rep in reps if rep.occ(names["wfinish"])]
+    (inner,) = [rep for rep in reps if rep is not outer and rep is not finisher]
+    check_rows(outer, {"wbuf": 1_000_033, "wadvance": 1_000_033, "wtail": 3_000_033}, names)
+    check_rows(inner, {"wbuf": 1_000_033, "wtail": 3_000_033}, names)
+    # the inner's buf is freed there, its tail made and freed
+    check_rows(finisher, {"wbuf": 1_000_033, "wfinish": -1_000_033, "wtail": 3_000_033}, names)
+    assert inner.rows[names["wadvance"]][2] is None
 
 
 @per_interpreter

@@ -5,7 +5,12 @@ suspended at exit); "chain" -- a generator recursing through yield from; "droppe
 closing the inner ones through the outer; "coro" --
 a coroutine started (sent into) inside its own running call, then finished
 by a task after that call returned; "eager" (3.12+) -- the same through
-asyncio.eager_task_factory."""
+asyncio.eager_task_factory; "akept" -- an async generator of the same
+function advanced inside it (an await of its __anext__()) and kept;
+"cross" -- walk() advances an inner walk, which a later, separate call of
+walk() finishes inside it.  argv[2] of "cross": "outer" -- the first call finishes
+before the second; "between" -- the second runs while the first is
+suspended."""
 import asyncio
 import sys
 
@@ -15,7 +20,9 @@ tasks = []
 
 def walk(spawn):
     buf = bytes(1_000_000)                  # L:wbuf
-    if spawn:
+    if spawn == "finish":
+        done = list(kept[0])                # L:wfinish
+    elif spawn:
         inner = walk(False)                 # L:wmake
         next(inner)                         # L:wadvance
         kept.append(inner)                  # L:wkeep
@@ -41,6 +48,31 @@ def drive_chain():
             seen.append(next(g))
     except StopIteration as stop:
         return seen, [len(b) for b in stop.value]
+
+
+async def agen(spawn):
+    buf = bytes(1_000_000)                  # L:abuf
+    if spawn:
+        inner = agen(False)                 # L:amake
+        await inner.__anext__()             # L:aadvance
+        kept.append(inner)                  # L:akeep
+    yield len(buf)                          # L:ayield
+    tail = bytes(3_000_000)                 # L:atail
+    yield len(tail)                         # L:alast
+
+
+async def agen_main():
+    first = [x async for x in agen(True)]
+    return first, [x async for x in kept[0]]
+
+
+def cross(order):
+    outer = walk(True)
+    first = [next(outer)]
+    if order == "outer":
+        first += list(outer)
+    second = list(walk("finish"))           # a separate call finishes the inner
+    return first + list(outer), second
 
 
 def drop_chain():
@@ -84,5 +116,9 @@ elif mode == "chain":
     print(drive_chain())
 elif mode == "dropped":
     print(drop_chain())
+elif mode == "akept":
+    print(asyncio.run(agen_main()))
+elif mode == "cross":
+    print(cross(sys.argv[2]))
 else:
     print(asyncio.run(coro_main(mode)))
