@@ -773,7 +773,14 @@ def minor(py):
     return int(out)
 
 
-NESTED = {"wbuf": 1_000_033, "jbuf": 1_000_033}
+def nested_run(py, functions, args):
+    """nested_gen.py with and without memline: the same output, exit 0;
+    memline's run, the markers and the reports."""
+    plain = bare(py, "nested_gen.py", args)
+    r = memline(py, "nested_gen.py", functions, args, env=P3)
+    assert r.returncode == 0, r
+    assert r.out == plain.out
+    return r, markers("nested_gen.py"), parse_reports(r.err)
 
 
 @per_interpreter
@@ -787,16 +794,11 @@ def test_generator_started_in_its_own_call_and_outliving_it_reports_too(py, mode
     # (It was once taken for the outer call's recursion: no report of it.)
     if mode == "eager" and minor(py) < 12:
         pytest.skip("asyncio.eager_task_factory is new in Python 3.12")
-    plain = bare(py, "nested_gen.py", [mode])
-    r = memline(py, "nested_gen.py", {"kept": "walk", "akept": "agen"}.get(mode, "job"), [mode],
-                env=P3)
-    assert r.returncode == 0, r
-    assert r.out == plain.out
+    r, names, reps = nested_run(py, {"kept": "walk", "akept": "agen"}.get(mode, "job"), [mode])
     assert strip_reports(r.err, "") == ""
-    names = markers("nested_gen.py")
     spawned = {"kept": "wadvance", "coro": "jsend", "eager": "jtask", "akept": "aadvance"}[mode]
     # the inner may end first (an eager task resumes before its creator)
-    inner, outer = sorted(parse_reports(r.err), key=lambda rep: rep.occ(names[spawned]) or 0)
+    inner, outer = sorted(reps, key=lambda rep: rep.occ(names[spawned]) or 0)
     if mode in ("kept", "akept"):
         w = "w" if mode == "kept" else "a"      # walk's markers w*, agen's a*
         check_rows(outer, {w + "buf": 1_000_033, w + "advance": 1_000_033,
@@ -824,12 +826,8 @@ def test_generator_finished_in_another_call_of_its_function_reports_too(py, orde
     # walk(True) advances an inner walk; a separate walk("finish") call
     # finishes it, after the first call ended or while it is suspended:
     # either way the inner ran outside the call that started it
-    plain = bare(py, "nested_gen.py", ["cross", order])
-    r = memline(py, "nested_gen.py", "walk", ["cross", order], env=P3)
-    assert r.returncode == 0, r
-    assert r.out == plain.out == "([1000000, 3000000], [1000000, 3000000])\n"
-    names = markers("nested_gen.py")
-    reps = parse_reports(r.err)
+    r, names, reps = nested_run(py, "walk", ["cross", order])
+    assert r.out == "([1000000, 3000000], [1000000, 3000000])\n"
     assert len(reps) == 3, r.err
     (outer,) = [rep for rep in reps if rep.occ(names["wadvance"])]
     (finisher,) = [rep for rep in reps if rep.occ(names["wfinish"])]
@@ -843,12 +841,7 @@ def test_generator_finished_in_another_call_of_its_function_reports_too(py, orde
 
 @per_interpreter
 def test_generator_started_in_its_own_call_left_suspended_reports_at_exit(py):
-    plain = bare(py, "nested_gen.py", ["left"])
-    r = memline(py, "nested_gen.py", "walk", ["left"], env=P3)
-    assert r.returncode == 0, r
-    assert r.out == plain.out
-    names = markers("nested_gen.py")
-    outer, inner = parse_reports(r.err)
+    r, names, (outer, inner) = nested_run(py, "walk", ["left"])
     assert not outer.unfinished and inner.unfinished
     check_rows(outer, {"wbuf": 1_000_033, "wadvance": 1_000_033, "wtail": 3_000_033}, names)
     check_rows(inner, {"wbuf": 1_000_033}, names)
@@ -859,12 +852,7 @@ def test_generator_started_in_its_own_call_left_suspended_reports_at_exit(py):
 def test_recursive_generator_reports_outermost_once(py):
     # chain(3) -> yield from chain(2) -> ... : every inner generator ends
     # inside the call that started it, so it is that call's recursion
-    plain = bare(py, "nested_gen.py", ["chain"])
-    r = memline(py, "nested_gen.py", "chain", ["chain"], env=P3)
-    assert r.returncode == 0, r
-    assert r.out == plain.out
-    names = markers("nested_gen.py")
-    (rep,) = parse_reports(r.err)
+    r, names, (rep,) = nested_run(py, "chain", ["chain"])
     check_rows(rep, {"ckeep": 1_000_033, "cfrom": 3 * 1_000_033}, names)
     for name in ("ckeep", "cyield", "cfrom", "cjoin"):
         assert rep.occ(names[name]) == 1, (name, rep)
@@ -876,12 +864,8 @@ def test_recursive_generator_dropped_halfway_reports_once(py):
     # the for loop breaks inside chain(3) -> chain(2) -> chain(1); the
     # dropped generator's finalizer closes chain(1) and chain(2) through
     # chain(3) before chain(3) runs again: still chain(3)'s recursion
-    plain = bare(py, "nested_gen.py", ["dropped"])
-    r = memline(py, "nested_gen.py", "chain", ["dropped"], env=P3)
-    assert r.returncode == 0, r
-    assert r.out == plain.out == "1\n"
-    names = markers("nested_gen.py")
-    (rep,) = parse_reports(r.err)
+    r, names, (rep,) = nested_run(py, "chain", ["dropped"])
+    assert r.out == "1\n"
     assert not rep.unfinished
     assert near(rep.rows[names["ckeep"]][1], 1_000_033)
     assert rep.occ(names["ckeep"]) == 1 and rep.rows[names["cjoin"]][2] is None
