@@ -1707,7 +1707,9 @@ static PyObject *py_gen_died(PyObject *self, PyObject *ref)
 				hold_frame(v);
 				break;
 			}
-			if (P.minor < 13 || !closes_quietly(v))
+			/* (an async generator under an event loop is handed to its
+			 * finalizer hook, which closes it later, with events) */
+			if (P.minor < 13 || v->ci->async_gen || !closes_quietly(v))
 				break;	/* GeneratorExit goes in: its events follow */
 			unwait(v);
 			runs_outside(v);

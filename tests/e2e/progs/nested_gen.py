@@ -7,7 +7,8 @@ a coroutine started (sent into) inside its own running call, then finished
 by a task after that call returned; "eager" (3.12+) -- the same through
 asyncio.eager_task_factory; "akept" -- an async generator of the same
 function advanced inside it (an await of its __anext__()) and kept;
-"cross" -- walk() advances an inner walk, which a later, separate call of
+"aclose" -- a recursive async generator closed after its inner one had
+started: the event loop closes the inner one later; "cross" -- walk() advances an inner walk, which a later, separate call of
 walk() finishes inside it.  argv[2] of "cross": "outer" -- the first call finishes
 before the second; "between" -- the second runs while the first is
 suspended."""
@@ -66,6 +67,21 @@ async def agen_main():
     return first, [x async for x in kept[0]]
 
 
+async def arec(n):
+    buf = bytes(1_000_000)                  # L:rbuf
+    yield n
+    if n:
+        async for x in arec(n - 1):         # L:rfor
+            yield x
+
+
+async def arec_main():
+    g = arec(1)
+    got = [await g.__anext__(), await g.__anext__()]
+    await g.aclose()
+    return got
+
+
 def cross(order):
     outer = walk(True)
     first = [next(outer)]
@@ -118,6 +134,8 @@ elif mode == "dropped":
     print(drop_chain())
 elif mode == "akept":
     print(asyncio.run(agen_main()))
+elif mode == "aclose":
+    print(asyncio.run(arec_main()))
 elif mode == "cross":
     print(cross(sys.argv[2]))
 else:
