@@ -1211,14 +1211,15 @@ static bool recursive(struct code_info *ci)
 
 /*
  * A generator or coroutine started inside a running call of its own
- * function is that call's recursion while it stays inside it: it may
- * still outlive it (a 3.12 eager task of the same coroutine, a generator
- * advanced there and kept).  It is tracked from its start, tied to the
- * outer call, and decided later: one that ends (or is still there at
- * exit) tied is the recursion it seemed, reported by the outer call only;
- * one that runs outside any call of its function, or whose outer call
- * ends first, reports on its own, from its start -- what it did inside
- * the outer call counts on the outer call's line too, as a callee's does.
+ * function, other than by a yield from or await there (started_by_send),
+ * may outlive that call (a 3.12 eager task of the same coroutine, a
+ * generator advanced there and kept).  It is tracked from its start, tied
+ * to the outer call, and decided later: one that ends (or is still there
+ * at exit) tied is the recursion it seemed, reported by the outer call
+ * only; one that runs outside the outer call (runs_outside), or whose
+ * outer call ends first, reports on its own, from its start -- what it did
+ * inside the outer call counts on the outer call's line too, as a
+ * callee's does.
  */
 static void nested_start(struct attr_inv *v, struct attr_inv *in)
 {
