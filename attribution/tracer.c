@@ -859,23 +859,33 @@ static void note_mem(struct attr_inv *v)
 #define IF_PREV_INSTR 56	/* 3.11 _PyInterpreterFrame.prev_instr */
 #define CO_CODE_ADAPTIVE 184	/* 3.11 PyCodeObject.co_code_adaptive */
 
-static ssize_t current_unit(const struct attr_inv *v)
+/* The unit a 3.8-3.10 frame object or a 3.11 interpreter frame is at, and
+ * its code (PyFrameObject.f_code: the fifth pointer; 3.11 IF_CODE 32). */
+static ssize_t unit_of(const char *f, PyObject **code)
 {
-	const char *f = (const char *)v->frame;
+	int lasti;
 
-	if (P.minor == 11 && !frames_are_keys)	/* profile-function fallback: */
-		f = *(const char *const *)(f + 24);	/* PyFrameObject.f_frame */
 	if (P.minor == 11) {
-		const char *code = *(const char *const *)(f + 32);	/* IF_CODE */
 		const char *prev = *(const char *const *)(f + IF_PREV_INSTR);
 
-		return (prev - (code + CO_CODE_ADAPTIVE)) / 2;
+		*code = *(PyObject *const *)(f + 32);
+		return (prev - ((const char *)*code + CO_CODE_ADAPTIVE)) / 2;
 	}
-	int lasti = *(const int *)(f + f_lasti_off);
-
+	*code = ((PyObject *const *)f)[4];
+	lasti = *(const int *)(f + f_lasti_off);
 	if (lasti < 0)
 		return -1;
 	return P.minor == 10 ? lasti : lasti / 2;
+}
+
+static ssize_t current_unit(const struct attr_inv *v)
+{
+	const char *f = (const char *)v->frame;
+	PyObject *code;
+
+	if (P.minor == 11 && !frames_are_keys)	/* profile-function fallback: */
+		f = *(const char *const *)(f + 24);	/* PyFrameObject.f_frame */
+	return unit_of(f, &code);
 }
 
 /* From the hook path: no Python, no allocation. */
@@ -1398,6 +1408,26 @@ static struct attr_inv *find_suspended(PyObject *frame)
 	return NULL;
 }
 
+/* The generator an invocation's frame belongs to (a new reference), or
+ * NULL; with 3.11's eval hook the key is inside it, at GEN_IFRAME. */
+static PyObject *frame_generator(struct attr_inv *v)
+{
+	const char *f = (const char *)v->frame;
+	PyObject *gen = NULL;
+
+	if (!f)
+		return NULL;
+	if (P.minor <= 10)
+		gen = *(PyObject *const *)(f + f_lasti_off - 8);	/* f_gen */
+	else if (frames_are_keys && f[IF_OWNER] == 1)
+		gen = (PyObject *)(f - GEN_IFRAME);
+	else if (!frames_are_keys && v->frame_held && P.PyFrame_GetGenerator)
+		return P.PyFrame_GetGenerator((PyFrameObject *)v->frame);
+	if (gen)
+		P.Py_IncRef(gen);
+	return gen;
+}
+
 /*
  * A suspended invocation's generator (a new reference), or NULL.  Its weak
  * reference's referent; while the generator is finalized (its weak
@@ -1405,10 +1435,9 @@ static struct attr_inv *find_suspended(PyObject *frame)
  */
 static PyObject *suspended_generator(struct attr_inv *v)
 {
-	PyObject *gen = NULL;
-	const char *f = (const char *)v->frame;
+	PyObject *gen;
 
-	if (!f)
+	if (!v->frame)
 		return NULL;
 	if (v->gen_ref) {
 		gen = P.PyObject_CallObject(v->gen_ref, NULL);
@@ -1417,21 +1446,8 @@ static PyObject *suspended_generator(struct attr_inv *v)
 			return gen;
 		if (gen)
 			P.Py_DecRef(gen);
-		gen = NULL;
 	}
-	if (!v->dying)
-		return NULL;
-	if (frames_are_keys) {
-		if (f[IF_OWNER] == 1)
-			gen = (PyObject *)(f - GEN_IFRAME);
-	} else if (P.minor <= 10) {
-		gen = *(PyObject *const *)(f + f_lasti_off - 8);	/* f_gen */
-	} else if (v->frame_held && P.PyFrame_GetGenerator) {
-		return P.PyFrame_GetGenerator((PyFrameObject *)v->frame);
-	}
-	if (gen)
-		P.Py_IncRef(gen);
-	return gen;
+	return v->dying ? frame_generator(v) : NULL;
 }
 
 /*
@@ -1560,14 +1576,9 @@ static void watch_generator(struct attr_inv *v)
 		release_frame(v);
 		return;
 	}
-	if (v->gen_ref || !v->frame)
+	if (v->gen_ref)
 		return;
-	if (frames_are_keys && ((const char *)v->frame)[IF_OWNER] == 1) {
-		gen = (PyObject *)((char *)v->frame - GEN_IFRAME);
-		P.Py_IncRef(gen);
-	} else if (v->frame_held && P.PyFrame_GetGenerator) {
-		gen = P.PyFrame_GetGenerator((PyFrameObject *)v->frame);
-	}
+	gen = frame_generator(v);
 	if (gen) {
 		v->gen_ref = P.PyWeakref_NewRef(gen, method("gen_died"));
 		P.Py_DecRef(gen);
@@ -2779,15 +2790,8 @@ static ssize_t frame_unit(void *caller, PyObject **code)
 	char *f = caller;
 	int lasti;
 
-	if (P.minor <= 10) {
-		*code = FRAME_CODE(f);
-		lasti = *(const int *)(f + f_lasti_off);
-		return lasti < 0 ? -1 : P.minor == 10 ? lasti : lasti / 2;
-	}
-	if (frames_are_keys) {
-		*code = *(PyObject **)(f + IF_CODE);
-		return (*(char **)(f + IF_PREV_INSTR) - ((char *)*code + CO_CODE_ADAPTIVE)) / 2;
-	}
+	if (P.minor <= 10 || frames_are_keys)
+		return unit_of(f, code);
 	/* owner (70): the thread's or a generator's, not a C entry frame,
 	 * whose other fields are not set */
 	if (P.minor >= 12 && (f[70] == 0 || f[70] == 1) && *(void **)(f + 48) &&
