@@ -175,10 +175,11 @@ static inline struct code_info *code_cached(PyObject *code)
 static struct attr_inv *all_invs;	/* every unfinished invocation */
 static int nested_live;			/* how many of them have an outer */
 /* The suspended ones, by frame (resume looks one up at every resumption
- * of a selected generator or coroutine: thousands may wait at once), and
- * how many suspended ones the hash could not take (out of memory). */
+ * of a selected generator or coroutine: thousands may wait at once), how
+ * many there are (orphans aside), and how many of them the hash could not
+ * take (out of memory). */
 static struct attr_inv *suspended_by_frame;
-static int suspended_unhashed;
+static int suspended_n, suspended_unhashed;
 enum { SUSP_HASHED = 1, SUSP_UNHASHED };
 static struct attr_config cfg;
 static PyObject *boot;			/* the _memline module's dict */
@@ -1382,6 +1383,7 @@ static void suspended_add(struct attr_inv *v)
 	v->susp_hash = hash_oomed ? SUSP_UNHASHED : SUSP_HASHED;
 	if (hash_oomed)
 		suspended_unhashed++;
+	suspended_n++;
 }
 
 static void suspended_remove(struct attr_inv *v)
@@ -1390,6 +1392,8 @@ static void suspended_remove(struct attr_inv *v)
 		HASH_DELETE(hh_susp, suspended_by_frame, v);
 	else if (v->susp_hash == SUSP_UNHASHED)
 		suspended_unhashed--;
+	if (v->susp_hash)
+		suspended_n--;
 	v->susp_hash = 0;
 }
 
@@ -3049,8 +3053,8 @@ static PyObject *mon_resume(PyObject *self, PyObject *const *args, ssize_t n)
 	if (!ci || !ci->selected)	/* PY_THROW is global */
 		return none();
 	/* nothing to resume (a recursion's inner generators are not tracked:
-	 * start) -- keeper is the hash's one entry then */
-	if (HASH_CNT(hh_susp, suspended_by_frame) <= 1 && !suspended_unhashed)
+	 * start) */
+	if (!suspended_n)
 		return none();
 	enter(&e);
 	resume(current_frame());
