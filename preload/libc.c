@@ -195,9 +195,13 @@ void pl_libc_probe_chunks(void)
 	const char *base;
 	Dl_info info;
 
-	/* valgrind swaps libc's malloc for its own under the same address */
-	if (preload && strstr(preload, "vgpreload"))
-		return;
+	/* valgrind's memcheck, massif, dhat, helgrind and drd swap libc's
+	 * malloc for their own under the same address (their preload,
+	 * vgpreload_<tool>); its core's preload and callgrind, cachegrind,
+	 * lackey and none leave glibc's heap as it is */
+	for (const char *v = preload; v && (v = strstr(v, "vgpreload_")); v += 10)
+		if (strncmp(v + 10, "core", 4))
+			return;
 	if (!dladdr((void *)pl_real.malloc, &info) || !info.dli_fname)
 		return;
 	base = strrchr(info.dli_fname, '/');

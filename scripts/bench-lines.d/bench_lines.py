@@ -5,6 +5,7 @@ test (its venv's python, so memory_profiler, Memray, requests and aiohttp
 are importable), started through run.py in this directory.
 """
 import argparse
+import concurrent.futures
 import glob
 import hashlib
 import json
@@ -42,6 +43,12 @@ HEAD = {"bare": "bare s", "memline": "memline", "unsel": "unselected",
         "mprof": "memory_profiler", "tmalloc": "tracemalloc", "memray": "memray"}
 
 OTHERS = ("mprof", "tmalloc", "memray")   # best of min(repeat, 3) only
+
+# --instructions: each workload at two small sizes (SCALE and twice that),
+# counted by valgrind's callgrind, which a busy machine cannot disturb
+IR_SCALE = {"w1_churn.py": 4, "w2_native.py": 2, "w3_seed.py": 10, "w4_calls.py": 200}
+IR_KINDS = ["bare", "memline", "unsel", "tmalloc"]
+VALGRIND = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
 
 ERRORS = []     # (python, what, detail): printed at the end
 
@@ -183,6 +190,17 @@ def ratio_cell(t, bare, timed_out=False, limit=None):
     return "%.2fx" % (t / bare)
 
 
+def ir_of(r):
+    """Instructions callgrind counted in a run, or None (failed, timed out)."""
+    if r.timed_out or r.rc != 0 or r.wall is None:
+        return None
+    m = re.search(r"Collected : (\d+)", r.err)
+    if not m:
+        note_error("valgrind", "callgrind", "no instruction count in:\n" + r.err[-1500:])
+        return None
+    return int(m.group(1))
+
+
 def calls_of(out):
     m = re.search(r"^calls (\d+)$", out, re.M)
     return int(m.group(1)) if m else None
@@ -208,7 +226,14 @@ class Bench:
         return os.path.join(self.tmp, "%d%s" % (self.n, suffix))
 
     def config(self, kind, wfile, hot, scale):
-        """(cmd, env, report file or None) of one configuration."""
+        """(cmd, env, report file or None) of one configuration; under
+        valgrind with --instructions."""
+        cmd, env, rep = self.config_bare(kind, wfile, hot, scale)
+        if self.a.instructions:
+            cmd = VALGRIND + cmd
+        return cmd, env, rep
+
+    def config_bare(self, kind, wfile, hot, scale):
         w = os.path.join(HERE, wfile)
         args = [w, hot, str(scale)]
         env = dict(self.env)
@@ -346,6 +371,41 @@ class Bench:
         m = res["mprof"]
         return {"scale": size, "timeout": m["timeout"], "err": m["err"],
                 "wall": m["wall"], "bare": bare, "limit": a.timeout}
+
+    def instructions(self):
+        """--instructions: per workload, the instructions of each kind at
+        IR_SCALE and twice that (run --jobs at a time: a count does not
+        depend on what else runs), and of `python -c pass`."""
+        a = self.a
+        jobs = []
+        for name, wfile, hot, full, quick, unit in WORKLOADS:
+            for scale in (IR_SCALE[wfile], 2 * IR_SCALE[wfile]):
+                jobs += [(k, name, wfile, hot, scale) for k in IR_KINDS]
+        wants = {}
+
+        def one(job):
+            kind, name, wfile, hot, scale = job
+            r = self.once(kind, wfile, hot, scale, wants.get((wfile, scale)), a.timeout)
+            return job, r, ir_of(r)
+
+        # the bare runs first: their output is what the others must print
+        bare = [j for j in jobs if j[0] == "bare"]
+        got = {}
+        with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
+            for job, r, ir in ex.map(one, bare):
+                got[job] = ir
+                if ir is not None:
+                    wants[(job[2], job[4])] = r.out
+            for job, r, ir in ex.map(one, [j for j in jobs if j[0] != "bare"]):
+                got[job] = ir
+        start = {}
+        for k, extra in (("bare", {}), ("memline", {"LD_PRELOAD": PRELOAD,
+                                                     "MEMLINE_FUNCTIONS": "x"})):
+            r = run(VALGRIND + [self.vpy, "-c", "pass"], dict(self.env, **extra), a.timeout)
+            start[k] = ir_of(r) if r.rc == 0 else None
+            if r.rc != 0:
+                note_error(self.py, "startup " + k, r.err or "failed")
+        return got, start
 
     def startup(self, n):
         """Best of n `python -c pass` per configuration, interleaved, in ms."""
@@ -499,6 +559,57 @@ def table(py, ver, st, results, start, a):
     return verdicts
 
 
+def ir_table(py, ver, got, start):
+    """The --instructions table of one interpreter, and its verdicts."""
+    def mark(v):
+        return "%.2fx" % v if v is not None else "ERR"
+
+    rows = [["workload", "bare Ir"] + ["%s %s" % (HEAD[k], w) for k in IR_KINDS[1:]
+                                       for w in ("whole", "work")]]
+    worst = {"memline": (0, ""), "unsel": (0, "")}
+    for name, wfile, hot, full, quick, unit in WORKLOADS:
+        s1 = IR_SCALE[wfile]
+        b1, b2 = got.get(("bare", name, wfile, hot, s1)), got.get(("bare", name, wfile, hot, 2 * s1))
+        row = [name, "%.3f G" % (b2 / 1e9) if b2 else "ERR"]
+        for k in IR_KINDS[1:]:
+            k1, k2 = got.get((k, name, wfile, hot, s1)), got.get((k, name, wfile, hot, 2 * s1))
+            whole = k2 / b2 if k2 and b2 else None
+            work = (k2 - k1) / (b2 - b1) if k1 and k2 and b1 and b2 and b2 > b1 else None
+            row += [mark(whole), mark(work)]
+            if k in worst:
+                x = work if work is not None else math.inf
+                if x > worst[k][0]:
+                    worst[k] = (x, name)
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    log("")
+    log("Python %s  %s  (instructions)" % (ver, py))
+    log(fmt_row(rows[0], widths))
+    log("  " + "-" * (sum(widths) + 2 * (len(widths) - 1)))
+    for r in rows[1:]:
+        log(fmt_row(r, widths))
+    sb, sm = start.get("bare"), start.get("memline")
+    d_start = sm - sb if sb and sm else None
+    log("    start-up (python -c pass): bare %s, memline %s" % (
+        "%.1f M" % (sb / 1e6) if sb else "ERR",
+        "%.1f M (%+.1f M, %+.0f %%)" % (sm / 1e6, d_start / 1e6, 100.0 * d_start / sb)
+        if d_start is not None else "ERR"))
+    log("    sizes: %s; whole = the run at twice the size / bare's; work = what doubling the "
+        "size added / what it added to bare (start-up and imports left out)" % ", ".join(
+            "%s %d and %d %s" % (w[0], IR_SCALE[w[1]], 2 * IR_SCALE[w[1]], w[5])
+            for w in WORKLOADS))
+    sel, uns = worst["memline"], worst["unsel"]
+    verdicts = [
+        ("memline <= 1.10x, hot function selected (work)", sel[0] <= 1.10,
+         "worst %.3fx, %s" % (sel[0], sel[1])),
+        ("memline <= 1.05x, unselected (work)", uns[0] <= 1.05,
+         "worst %.3fx, %s" % (uns[0], uns[1])),
+    ]
+    for what, good, detail in verdicts:
+        log("  target: %-48s %s  (%s)" % (what, "PASS" if good else "MISS", detail))
+    return verdicts
+
+
 def interpreters(a):
     found = []
     for v in ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13"):
@@ -534,7 +645,13 @@ def main():
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--mprof-budget", type=float)
     ap.add_argument("--startup-runs", type=int, default=20)
+    ap.add_argument("--instructions", action="store_true")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     a = ap.parse_args()
+    if a.instructions:
+        if not shutil.which("valgrind"):
+            sys.exit("bench-lines: --instructions needs valgrind (apt-get install -y valgrind)")
+        a.timeout = max(a.timeout, 1800.0)
     if a.repeat is None:
         a.repeat = 2 if a.quick else 5
     if a.repeat < 1:
@@ -591,6 +708,10 @@ def main():
                 continue
             a.vpy_of[py] = vpy
             bench = Bench(a, py, vpy, st, tmp)
+            if a.instructions:
+                got, start = bench.instructions()
+                all_verdicts.append((ver, ir_table(py, ver, got, start)))
+                continue
             results = []
             for w in WORKLOADS:
                 name, wfile, hot, full, quick, unit = w
