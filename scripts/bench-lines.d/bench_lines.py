@@ -662,10 +662,15 @@ def main():
         a.startup_runs = min(a.startup_runs, 5)
     pys = interpreters(a)
     os.makedirs(VENVS, exist_ok=True)
-    log("memline bench-lines: %s, best of %d%s (memory_profiler, tracemalloc, memray: "
-        "best of %d); memory_profiler budget %.0f s a run, timeout %.0f s" % (
-            time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), a.repeat,
-            ", --quick" if a.quick else "", min(a.repeat, 3), a.mprof_budget, a.timeout))
+    if a.instructions:
+        log("memline bench-lines --instructions: %s, valgrind --tool=callgrind, %d at a "
+            "time, timeout %.0f s" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                                      a.jobs, a.timeout))
+    else:
+        log("memline bench-lines: %s, best of %d%s (memory_profiler, tracemalloc, memray: "
+            "best of %d); memory_profiler budget %.0f s a run, timeout %.0f s" % (
+                time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), a.repeat,
+                ", --quick" if a.quick else "", min(a.repeat, 3), a.mprof_budget, a.timeout))
     cpu = ""
     with open("/proc/cpuinfo") as f:
         for l in f:
@@ -687,11 +692,16 @@ def main():
            digest))
     log("       git HEAD %s" % head)
     log("  load average at start: %s" % open("/proc/loadavg").read().split()[0])
-    log("  cells: bare = best wall seconds of the whole process; others = best wall / bare at "
-        "the same size;")
-    log("  '@N': memory_profiler ran at size N (bare timed again at N; both include start-up,")
-    log("  so such a ratio is a lower bound); '>Nx': timed out; "
-        "unselected = MEMLINE_FUNCTIONS=%s" % NEVER)
+    if a.instructions:
+        log("  cells: bare = instructions of the whole process at the larger size; others: "
+            "ratios to bare (see the notes); unselected = MEMLINE_FUNCTIONS=%s" % NEVER)
+    else:
+        log("  cells: bare = best wall seconds of the whole process; others = best wall / bare "
+            "at the same size;")
+        log("  '@N': memory_profiler ran at size N (bare timed again at N; both include "
+            "start-up,")
+        log("  so such a ratio is a lower bound); '>Nx': timed out; "
+            "unselected = MEMLINE_FUNCTIONS=%s" % NEVER)
     a.vpy_of = {}
     used = set()
     all_verdicts = []
