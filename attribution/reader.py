@@ -344,8 +344,8 @@ _COMPREHENSIONS = ('<listcomp>', '<setcomp>', '<dictcomp>', '<genexpr>')
 def _compiled_qualnames(code, filename, loader):
     """The qualified names 3.11's co_qualname would give code, which 3.8-
     3.10 do not keep: its file compiled again (once), and the code objects
-    of the same name, first line and bytecode found there; () without a
-    source, or when the file no longer holds that code."""
+    of the same name, first line and bytecode found there (see _named); ()
+    without a source, or when the file no longer holds that code."""
     table, stamp = _qualname_files.get(filename, (None, None))
     if table is not None:
         found = _named(table, code)
@@ -362,8 +362,24 @@ def _compiled_qualnames(code, filename, loader):
 
 
 def _named(table, code):
-    return tuple(q for c, q in table.get((code.co_name, code.co_firstlineno), ())
-                 if c == code.co_code)
+    """The names of code's twins in table: the same bytecode; else (code
+    compiled from a rewritten tree, as pytest's assertion rewriting makes
+    it) the same parameters, if those all have one name."""
+    found = table.get((code.co_name, code.co_firstlineno), ())
+    same = tuple(q for c, q in found if c[0] == code.co_code)
+    if same:
+        return same
+    names = set(q for c, q in found if c[1:] == _params(code))
+    return tuple(names) if len(names) == 1 else ()
+
+
+def _params(code):
+    """What a function's signature makes of its code: the parameter counts
+    and names (a rewritten body keeps them; its locals and bytecode grow)."""
+    n = (code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x4) +
+         bool(code.co_flags & 0x8))
+    return (code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount,
+            code.co_flags & 0xc, code.co_varnames[:n])
 
 
 def _stamp(filename):
@@ -390,7 +406,7 @@ def _name_consts(parent, qual, in_function, private, table):
             q = name
         else:
             q = qual + ('.<locals>.' if in_function else '.') + name
-        table.setdefault((name, c.co_firstlineno), []).append((c.co_code, q))
+        table.setdefault((name, c.co_firstlineno), []).append(((c.co_code,) + _params(c), q))
         _name_consts(c, q, not body and name not in _COMPREHENSIONS,
                      name if body else private, table)
 

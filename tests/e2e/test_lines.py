@@ -1553,6 +1553,19 @@ def test_selector_names_code_of_a_source_changed_and_reloaded(py, tmp_path):
 
 
 @per_interpreter
+def test_selector_names_code_compiled_from_a_rewritten_tree(py):
+    # pytest's assertion rewriting: the code's bytecode is not its file's
+    r = memline(py, "rewritten.py", "Box.grow,rewrite_target:grow",
+                env={"MEMLINE_FORMAT": "%(message)s", "MEMLINE_PRECISION": "3"})
+    assert r.returncode == 0 and r.out == "3000000 2000\n", r
+    assert notices(r.err) == [], r.err
+    box, top = parse_reports(r.err)
+    assert box.filename == top.filename == prog("rewrite_target.py")
+    assert (box.first, top.first) == (6, 12)
+    check_rows(box, {"grow": 3_000_000}, markers("rewrite_target.py"))
+
+
+@per_interpreter
 def test_selector_absolute_path_of_a_script_run_by_a_relative_one(py):
     # 3.8's co_filename is "select_names.py" here: taken after the directory
     # the program started in, as 3.9+ do
