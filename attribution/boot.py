@@ -15,7 +15,7 @@ if not _had_gc:
     del sys.modules['gc']
 del _had_gc
 
-_selectors = []      # [text, kind, scope, pattern, matched, pattern's last part]
+_selectors = []      # [text, kind, scope, pattern, pattern's last part]
 _OWN = globals()
 
 
@@ -130,7 +130,7 @@ def configure(spec):
         if kind == 'module':
             scope = _nfkc(scope)
         pattern = _nfkc(pattern)
-        _selectors.append([text, kind, scope, pattern, False, pattern.rpartition('.')[2]])
+        _selectors.append([text, kind, scope, pattern, pattern.rpartition('.')[2]])
     if not wrong:
         return None, len(_selectors)
     said = ('has a malformed selector: %s; it is ignored' if len(wrong) == 1 else
@@ -289,18 +289,21 @@ def _ends(pattern, quals):
 
 
 def match(code, globs, func=None):
-    """Is code selected?  Once per code object; func, the function that
-    runs it, if the frame says (3.11+).  A dotted selector whose last part
+    """Which selectors select code (a tuple of their indices, empty if
+    none)?  Once per code object; func, the function that runs it, if the
+    frame says (3.11+).  The C side marks them matched when the code first
+    runs (a generator made and never run has not: the notice at exit names
+    its selector on every version).  A dotted selector whose last part
     names the code's co_name matches the compiler's qualified name of the
     code or the __qualname__ of the function made from it (not of a wrapper
     whose functools.wraps took another name's)."""
     if globs is _OWN:            # memline's own functions never report
         return False
-    hit = False
+    hits = []
     quals = funcs = filename = None
     funcs_walked = False
-    for sel in _selectors:
-        _, kind, scope, pattern, _, last = sel
+    for i, sel in enumerate(_selectors):
+        _, kind, scope, pattern, last = sel
         if kind == 'path':
             if filename is None:
                 filename = _filename(code)
@@ -323,13 +326,10 @@ def match(code, globs, func=None):
                     funcs_walked = walk
                 ok = _ends(pattern, funcs)
         if ok:
-            if not sel[4]:
-                sel[4] = True
-                matched(_selectors.index(sel))      # C: for the children of fork too
-            hit = True
-    if hit and globs is not None:
+            hits.append(i)
+    if hits and globs is not None:
         _loaders[code] = (_global(globs, '__loader__'), _global(globs, '__name__'))
-    return hit
+    return tuple(hits)
 
 
 _loaders = {}         # selected code -> (__loader__, __name__) of its module
@@ -565,8 +565,9 @@ def release_held():
 
 
 def unmatched():
-    """[(index, text, more)] of the selectors that matched nothing here (not
-    asked in multiprocessing's helper processes: attr_python_mp_helper);
+    """[(index, text, more)] of every selector, for the C side to name those
+    that matched nothing here or in a forked child (not asked in
+    multiprocessing's helper processes: attr_python_mp_helper);
     more: what the notice adds when the program started workers with
     multiprocessing's spawn or forkserver, whose matches it cannot see."""
     _tool_taken()
@@ -575,7 +576,7 @@ def unmatched():
             'multiprocessing.popen_forkserver' in sys.modules):
         more = (' (nor in its forked children; the workers multiprocessing started '
                 'with spawn or forkserver are not counted here and say nothing)')
-    return [(i, sel[0], more) for i, sel in enumerate(_selectors) if not sel[4]]
+    return [(i, sel[0], more) for i, sel in enumerate(_selectors)]
 
 
 _tool = [None]       # 3.12+: memline's sys.monitoring tool id

@@ -82,6 +82,7 @@ enum {
 	X(ssize_t, PyList_Size, (PyObject *), 1)                                \
 	X(PyObject *, PyList_GetItem, (PyObject *, ssize_t), 1)                 \
 	X(PyObject *, PyTuple_GetItem, (PyObject *, ssize_t), 1)                \
+	X(ssize_t, PyTuple_Size, (PyObject *), 1)                               \
 	X(char *, PyBytes_AsString, (PyObject *), 1)                            \
 	X(ssize_t, PyBytes_Size, (PyObject *), 1)                               \
 	X(int, PyFrame_GetLineNumber, (PyFrameObject *), 1)                     \

@@ -78,6 +78,9 @@ struct code_info {
 	int first, nrows;
 	int lost;			/* calls not reported for want of C stack,
 					   not said yet */
+	uint16_t *hits;			/* selected: the selectors that select it,
+					   marked matched at its first run */
+	int nhits;
 	PyObject *ref;			/* 3.8-3.11, unselected: weak reference */
 	UT_hash_handle hh, hh_ref;
 };
@@ -717,6 +720,55 @@ static PyObject *function_or_none(PyObject *func)
 	return P.none;
 }
 
+/*
+ * Which selectors matched, shared with the children of fork (a page mapped
+ * shared at set-up, matched_share): at its exit the process names those
+ * that matched nothing in it or in its forked children.  A selector has
+ * matched when a code it selects first runs (start), not when the code is
+ * looked up: 3.8-3.11 also look up a generator's code when the generator
+ * is made (3.11) or closed before it ran (3.8-3.10), 3.12+ do not.
+ */
+#define MATCHED_MAX 4096
+static unsigned char *matched_shared;
+
+static void mark_matched(long i)
+{
+	if (matched_shared && i >= 0 && i < MATCHED_MAX)
+		matched_shared[i] = 1;
+}
+
+/* The code ran: its selectors have matched. */
+static void mark_ran(struct code_info *ci)
+{
+	for (int i = 0; i < ci->nhits; i++)
+		mark_matched(ci->hits[i]);
+	free(ci->hits);
+	ci->hits = NULL;
+	ci->nhits = 0;
+}
+
+/* match()'s answer, the indices of the selectors that select the code,
+ * kept until it runs (if memory for them is short: matched now). */
+static void keep_hits(struct code_info *ci, PyObject *r)
+{
+	ssize_t n = P.PyTuple_Size(r);	/* -1, an error set: not a tuple */
+
+	if (n <= 0) {
+		P.PyErr_Clear();
+		return;
+	}
+	ci->hits = malloc((size_t)n * sizeof(*ci->hits));
+	for (ssize_t i = 0; i < n; i++) {
+		long at = P.PyLong_AsLong(P.PyTuple_GetItem(r, i));
+
+		if (!ci->hits)
+			mark_matched(at);
+		else if (at >= 0 && at < MATCHED_MAX)
+			ci->hits[ci->nhits++] = (uint16_t)at;
+	}
+	P.PyErr_Clear();
+}
+
 static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *func)
 {
 	struct code_info *ci;
@@ -745,6 +797,8 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *
 		return NULL;
 	}
 	ci->selected = r && P.PyObject_IsTrue(r) == 1;
+	if (ci->selected)
+		keep_hits(ci, r);
 	if (ci->selected)
 		lost_calls(ci, skipped_calls(code));
 	else
@@ -779,6 +833,7 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *
 			P.Py_DecRef(ci->co_code);
 		if (ci->lost)
 			losses--;
+		free(ci->hits);
 		free(ci);
 		return NULL;
 	}
@@ -1316,6 +1371,8 @@ static void start(struct code_info *ci, PyObject *frame)
 {
 	struct attr_inv *v, *in = running_of(ci);
 
+	if (ci->nhits)
+		mark_ran(ci);
 	if (finalizing || (in && !ci->generator))
 		return;
 	/* recursion through a yield from or an await: costs nothing to track */
@@ -3262,8 +3319,6 @@ static void close_wrap_install(void)
  * it or in its forked children (pre-fork servers run the functions in
  * their workers); a forked child says nothing.
  */
-#define MATCHED_MAX 4096
-static unsigned char *matched_shared;
 static bool forked_child;
 
 static void matched_share(void)
@@ -3271,17 +3326,6 @@ static void matched_share(void)
 	void *p = mmap(NULL, MATCHED_MAX, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	matched_shared = p == MAP_FAILED ? NULL : p;
-}
-
-static PyObject *py_matched(PyObject *self, PyObject *index)
-{
-	long i = P.PyLong_AsLong(index);
-
-	(void)self;
-	P.PyErr_Clear();
-	if (matched_shared && i >= 0 && i < MATCHED_MAX)
-		matched_shared[i] = 1;
-	return none();
 }
 
 static PyObject *py_forked(PyObject *self, PyObject *args)
@@ -3466,7 +3510,6 @@ static struct attr_py_method methods[] = {
 	{ "finish_all", py_at_exit, ATTR_METH_NOARGS, NULL },
 	{ "notice", py_notice, ATTR_METH_O, NULL },
 	{ "to_stderr", py_to_stderr, ATTR_METH_O, NULL },
-	{ "matched", py_matched, ATTR_METH_O, NULL },
 	{ "greenlet_switch", py_greenlet_switch, ATTR_METH_VARARGS, NULL },
 	{ "forked", py_forked, ATTR_METH_NOARGS, NULL },
 	{ "gen_died", py_gen_died, ATTR_METH_O, NULL },

@@ -1599,6 +1599,18 @@ def test_selector_module_run_with_dash_m(py, spec):
 
 
 @per_interpreter
+def test_selector_of_generators_never_run_matched_nothing(py):
+    # a generator or coroutine made (or closed) but never run: no function
+    # that ran, whatever CPython evaluates to make or close it
+    sels = ["never_awaited", "never_next", "closed_first", "never_ran.py:*_*", "ran"]
+    r = memline(py, "never_ran.py", ",".join(sels), env={"MEMLINE_FORMAT": "%(message)s"})
+    assert r.returncode == 0 and r.out == "10\n", r
+    assert [rep.first for rep in parse_reports(r.err)] == [markers("never_ran.py")["ran"]]
+    assert notices(r.err) == ["memline: MEMLINE_FUNCTIONS: %s matched no function that ran "
+                              "in process N" % s for s in sels[:4]]
+
+
+@per_interpreter
 def test_malformed_selectors_named_the_others_kept(py):
     # whitespace or an empty part in a module or qualified name: one notice
     # naming the value, as for any malformed setting; a path may hold spaces
