@@ -298,7 +298,7 @@ def match(code, globs, func=None):
     code or the __qualname__ of the function made from it (not of a wrapper
     whose functools.wraps took another name's)."""
     if globs is _OWN:            # memline's own functions never report
-        return False
+        return ()
     hits = []
     quals = funcs = filename = None
     funcs_walked = False

@@ -721,9 +721,9 @@ static PyObject *function_or_none(PyObject *func)
 }
 
 /*
- * Which selectors matched, shared with the children of fork (a page mapped
- * shared at set-up, matched_share): at its exit the process names those
- * that matched nothing in it or in its forked children.  A selector has
+ * Which selectors matched, in a page shared with the children of fork
+ * (matched_share): at its exit the process names those that matched
+ * nothing in it or in its forked children.  A selector has
  * matched when a code it selects first runs (start), not when the code is
  * looked up: 3.8-3.11 also look up a generator's code when the generator
  * is made (3.11) or closed before it ran (3.8-3.10), 3.12+ do not.
@@ -797,12 +797,12 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *
 		return NULL;
 	}
 	ci->selected = r && P.PyObject_IsTrue(r) == 1;
-	if (ci->selected)
+	if (ci->selected) {
 		keep_hits(ci, r);
-	if (ci->selected)
 		lost_calls(ci, skipped_calls(code));
-	else
+	} else {
 		skipped_calls(code);
+	}
 	if (r)
 		P.Py_DecRef(r);
 	P.PyErr_Clear();
@@ -3313,14 +3313,11 @@ static void close_wrap_install(void)
  * forgotten, not reported as unfinished at the child's exit.  Suspended
  * ones (a generator, a coroutine) may be resumed here, and stay.
  */
-/*
- * Which selectors matched, shared with the children of fork (a page mapped
- * shared at set-up): at its exit the process says which matched nothing in
- * it or in its forked children (pre-fork servers run the functions in
- * their workers); a forked child says nothing.
- */
 static bool forked_child;
 
+/* The page of matched selectors (see mark_matched), mapped at set-up: the
+ * forked children's matches count for the parent (pre-fork servers run the
+ * functions in their workers); a forked child says nothing. */
 static void matched_share(void)
 {
 	void *p = mmap(NULL, MATCHED_MAX, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
