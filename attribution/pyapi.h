@@ -101,6 +101,7 @@ enum {
 	X(PyObject *, _PyEval_EvalFrameDefault, (), 0)                          \
 	X(int, PyGILState_Ensure, (void), 1)                                    \
 	X(void *, PyThreadState_Get, (void), 1)                                 \
+	X(void *, PyGILState_GetThisThreadState, (void), 1)                     \
 	X(int, PySys_AddAuditHook, (Py_AuditHookFunction, void *), 0)           \
 	X(void, PyThreadState_EnterTracing, (void *), 0)                        \
 	X(void, PyThreadState_LeaveTracing, (void *), 0)                        \

@@ -3762,6 +3762,16 @@ void attr_python_poll_slow(void)
 
 	if (!P.minor || !P.Py_IsInitialized())
 		return;	/* not resolved yet (before our constructor), or not yet up */
+	/*
+	 * Only a thread Python knows schedules it: 3.9-3.12 wake the main
+	 * thread's eval loop for a pending call only when the thread adding
+	 * it can run pending calls itself, so one added by a thread without
+	 * a thread state (an embedder's C thread) waits until something else
+	 * wakes that loop, maybe for ever: no reports.  The next allocation
+	 * of a Python thread asks again.
+	 */
+	if (!P.PyGILState_GetThisThreadState())
+		return;
 	if (!atomic_compare_exchange_strong(&attr_poll_state, &expected, 1))
 		return;
 	if (P.Py_AddPendingCall(setup, NULL) != 0)
