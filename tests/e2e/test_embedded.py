@@ -48,7 +48,9 @@ def test_an_embedders_threads_allocating_during_start_up(py, tmp_path_factory):
         r = Result(run([exe], preload=True, timeout=60,
                        env_extra={"MEMLINE_FUNCTIONS": "work", "MEMLINE_PRECISION": "3"}))
         assert r.returncode == 0 and r.out == plain.out, r
-        (rep,) = parse_reports(r.err, PREFIX)
+        reps = parse_reports(r.err, PREFIX)
+        assert len(reps) == 1, r        # 3.9-3.12: set-up asked for by a C thread
+        (rep,) = reps
         assert near(rep.inc(2), 10_000_000) and rep.occ(2) == 1, r.err
         assert [n for n in rep.rows if n != 2 and rep.inc(n) != 0] == [], r.err
 
