@@ -4,6 +4,8 @@
 # _from_signal_handler...) are boot.py's.
 
 _last_file = [None, None]           # (path, size, mtime), text: one file
+_last_lines = [None, None]          # a text and its lines: a file's functions
+                                    # are read one after another
 
 
 def _source(code):
@@ -19,7 +21,13 @@ def _source(code):
         filename = filename[:-1]
     loader = _loaders.pop(code, (None, None))
     text = _read(filename, loader)
-    lines = _split(text) if text is not None else []
+    if text is None:
+        lines = []
+    elif _last_lines[0] is text:        # _read_file's text, not read again
+        lines = _last_lines[1]
+    else:
+        lines = _split(text)
+        _last_lines[:] = [text, lines]
     module = code.co_name == '<module>'
     first = 1 if module else code.co_firstlineno
     last = max(first, _last_code_line(code))
@@ -336,7 +344,8 @@ def _with_comments(lines, end, node, shift):
 
 # ---- 3.8-3.10: the qualified names the compiler gives code objects ----
 
-_qualname_files = {}    # file name -> ({(co_name, co_firstlineno): [(co_code, qualname)]},
+_qualname_files = {}    # file name -> ({(co_name, co_firstlineno): [((co_code, *_params),
+                        #                                          qualname)]},
                         #             the file's (mtime, size) then)
 _COMPREHENSIONS = ('<listcomp>', '<setcomp>', '<dictcomp>', '<genexpr>')
 
@@ -353,7 +362,9 @@ def _compiled_qualnames(code, filename, loader):
             return found
     stamp = _stamp(filename)        # first, or the file changed: again
     text = _read(filename, loader)
-    top = _quiet_compile(text, filename, 0) if text is not None else None
+    if text is None:                # not kept: exec's names, one per call,
+        return ()                   # would pile up
+    top = _quiet_compile(text, filename, 0)
     table = {}
     if top is not None:
         _name_consts(top, None, False, None, table)
