@@ -218,6 +218,8 @@ class Bench:
     def __init__(self, a, py, vpy, st, tmp):
         self.a, self.py, self.vpy, self.st, self.tmp = a, py, vpy, st, tmp
         self.env = clean_env()
+        if a.instructions:      # str and dict work the same in every run
+            self.env["PYTHONHASHSEED"] = "0"
         self.has_memray = bool(st.get("memray"))
         self.n = 0
 
