@@ -99,6 +99,11 @@ struct attr_inv {
 					   generator */
 	bool suspended, finished, line_seen, frame_held;
 	bool dying;			/* its generator is being finalized */
+	bool hooked;			/* dying: an async generator handed to
+					   its event loop's finalizer hook */
+	PyObject *gen_hold;		/* its generator, held while a hook's
+					   close runs it (see hook_closing) */
+	PyObject *hook_code;		/* hooked: the hook's code, if Python */
 	uint8_t susp_hash;		/* SUSP_HASHED, SUSP_UNHASHED or 0 */
 	UT_hash_handle hh_susp;		/* suspended_by_frame */
 	bool gap;			/* 3.11 eval hook: CPython's frame-object
@@ -1648,6 +1653,122 @@ static void watch_generator(struct attr_inv *v)
 }
 
 /*
+ * The generator of an invocation whose generator is being deallocated
+ * (its weak references are being called back): read, not referenced --
+ * its count is zero, and a reference taken and dropped would free it
+ * twice.  3.8-3.10 PyFrameObject.f_gen (before f_lasti); else the
+ * interpreter frame's generator, whose frame it is (owner 1): 3.11 at
+ * IF_OWNER (69), gi_iframe 80; 3.12/3.13 owner at 70, gi_iframe 72.
+ */
+static const char *dying_generator(const struct attr_inv *v)
+{
+	const char *f = (const char *)v->frame;
+
+	if (!f)
+		return NULL;
+	if (P.minor <= 10)
+		return *(const char *const *)(f + f_lasti_off - 8);
+	if (P.minor == 11) {
+		if (!frames_are_keys)
+			f = *(const char *const *)(f + PYFRAME_F_FRAME);
+		return f && f[IF_OWNER] == 1 ? f - GEN_IFRAME : NULL;
+	}
+	f = v->iframe;
+	return (P.minor == 12 || P.minor == 13) && f && f[70] == 1 ? f - 72 : NULL;
+}
+
+/*
+ * Will CPython hand this dying async generator to a finalizer hook (an
+ * event loop's: asyncio schedules its aclose() as a task, which makes it
+ * live again) rather than close it there?  Its finalizer (3.8/3.9
+ * ag_finalizer 96, ag_closed an int at 108; 3.10 88, 100; 3.11
+ * ag_origin_or_finalizer 64, ag_closed a char at 73; 3.12/3.13 56, 65).
+ */
+static bool goes_to_hook(struct attr_inv *v)
+{
+	static const short fin[] = { 96, 96, 88, 64, 56, 56 }, closed[] = { 108, 108, 100, 73, 65, 65 };
+	const char *gen = v->ci->async_gen ? dying_generator(v) : NULL;
+	int i = P.minor - 8;
+	PyObject *hook;
+
+	if (!gen || i < 0 || i > 5 || !(hook = *(PyObject *const *)(gen + fin[i])))
+		return false;
+	if (P.minor <= 10 ? *(const int *)(gen + closed[i]) : gen[closed[i]])
+		return false;
+	if (!v->hook_code)	/* a method's or function's; C: none */
+		v->hook_code = P.PyObject_GetAttrString(hook, "__code__");
+	P.PyErr_Clear();
+	return true;
+}
+
+/* Is this Python code running on the thread, near the top of its stack? */
+static bool code_running(PyObject *code)
+{
+	PyObject *f = (PyObject *)P.PyEval_GetFrame(), *back, *c;
+	bool found = false;
+
+	if (!code || !f)
+		return false;
+	P.Py_IncRef(f);
+	for (int depth = 0; f && !found && depth < 16; depth++) {
+		c = P.PyObject_GetAttrString(f, "f_code");
+		found = c == code;
+		if (c)
+			P.Py_DecRef(c);
+		back = P.PyObject_GetAttrString(f, "f_back");
+		P.Py_DecRef(f);
+		f = back;
+		if (f == P.none) {
+			P.Py_DecRef(f);
+			f = NULL;
+		}
+	}
+	if (f)
+		P.Py_DecRef(f);
+	P.PyErr_Clear();
+	return found;
+}
+
+/* Did an async generator's frame give its caller a value of its own (a
+ * yield), rather than what an await passes up? */
+static bool yielded_value(PyObject *yielded)
+{
+	const char *type = *(const char *const *)((const char *)yielded + 8);	/* ob_type */
+	const char *name = *(const char *const *)(type + 24);			/* tp_name */
+
+	return name && !strcmp(name, "async_generator_wrapped_value");
+}
+
+/*
+ * An async generator dropped under an event loop: CPython clears its weak
+ * references, then calls the loop's finalizer hook, which (asyncio's,
+ * uvloop's) schedules its aclose() -- the generator lives again, and its
+ * finally blocks run later, as a task, where they may await.  Suspended
+ * at such an await (not at a yield, which makes aclose() raise "ignored
+ * GeneratorExit") it is alive, not orphaned: memline holds the generator
+ * until that run ends (so that the weak reference made again is sound)
+ * and lets go of it at exit if it never ends.  Not when the hook's own
+ * code runs the close (trio's, for a generator that is not its own):
+ * that is inside CPython's finalization, which frees the generator when
+ * the hook returns -- a reference of memline's would keep it, and its
+ * locals, alive.  A hook in C is taken to schedule the close (uvloop's).
+ */
+static bool hook_closing(struct attr_inv *v, PyObject *yielded)
+{
+	PyObject *gen;
+
+	if (!v->hooked || !yielded || yielded_value(yielded) || code_running(v->hook_code) ||
+	    !(gen = frame_generator(v)))
+		return false;
+	v->gen_hold = gen;
+	P.Py_DecRef(v->gen_ref);
+	v->gen_ref = P.PyWeakref_NewRef(gen, method("gen_died"));
+	P.PyErr_Clear();
+	v->dying = v->hooked = false;
+	return true;
+}
+
+/*
  * A generator that ignores GeneratorExit yields again when its finalizer
  * closes it, and CPython then frees it with its frame unfinished, without
  * an event.  Its weak reference is dead by then (CPython clears them
@@ -1661,7 +1782,7 @@ static void watch_generator(struct attr_inv *v)
  * come back as another frame's: the orphan is keyed by nothing, and
  * counts nothing more (MEMLINE_ASYNC=thread).
  */
-static void orphan_if_dead(struct attr_inv *v)
+static void orphan_if_dead(struct attr_inv *v, PyObject *yielded)
 {
 	PyObject *gen;
 
@@ -1671,7 +1792,7 @@ static void orphan_if_dead(struct attr_inv *v)
 	if (gen)
 		P.Py_DecRef(gen);
 	P.PyErr_Clear();
-	if (gen != P.none)
+	if (gen != P.none || hook_closing(v, yielded))
 		return;
 	unwait(v);
 	if (v->frame_held)
@@ -1681,14 +1802,15 @@ static void orphan_if_dead(struct attr_inv *v)
 	v->iframe = NULL;
 }
 
-static void suspend(struct attr_inv *v)
+/* yielded: what the frame gave its caller (borrowed), or NULL */
+static void suspend(struct attr_inv *v, PyObject *yielded)
 {
 	note_mem(v);
 	pop(v);
 	v->suspended = true;
 	watch_generator(v);
 	wait_on_thread(v);
-	orphan_if_dead(v);
+	orphan_if_dead(v, yielded);
 	suspended_add(v);
 	trace_off_if_idle();
 }
@@ -1722,6 +1844,13 @@ static void drop(struct attr_inv *v, bool with_report)
 	v->frame_held = false;
 	if (v->gen_ref)
 		P.Py_DecRef(v->gen_ref);
+	v->gen_ref = NULL;
+	if (v->gen_hold)
+		P.Py_DecRef(v->gen_hold);
+	v->gen_hold = NULL;
+	if (v->hook_code)
+		P.Py_DecRef(v->hook_code);
+	v->hook_code = NULL;
 	free(v->hot.rows);
 	v->hot.rows = NULL;
 	if (v->hot.by_unit) {
@@ -1776,6 +1905,7 @@ static PyObject *py_gen_died(PyObject *self, PyObject *ref)
 	for (struct attr_inv *v = all_invs; v; v = v->next_all) {
 		if (v->gen_ref == ref && v->suspended) {
 			v->dying = true;
+			v->hooked = goes_to_hook(v);
 			if (P.minor <= 10) {	/* its last run is coming */
 				hold_frame(v);
 				break;
@@ -2285,7 +2415,7 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
 	} else if (what == ATTR_TRACE_RETURN && top && top->frame == (PyObject *)frame) {
 		enter(&e);
 		if (top->ci->generator && arg && yielded(frame, top->ci))
-			suspend(top);
+			suspend(top, arg);
 		else
 			finish(top);
 		leave(&e);
@@ -2385,7 +2515,8 @@ static PyObject *raise_at_return(PyObject *r)
 	return NULL;
 }
 
-static void after_eval(PyObject *key, bool suspended, bool ran)
+/* r: what the frame returned or yielded, or NULL */
+static void after_eval(PyObject *key, PyObject *r, bool suspended, bool ran)
 {
 	struct attr_inv *top = attr_me.top;
 	struct saved_error e;
@@ -2394,7 +2525,7 @@ static void after_eval(PyObject *key, bool suspended, bool ran)
 		return;
 	enter(&e);	/* keeps the exception r == NULL carries */
 	if (suspended) {
-		suspend(top);
+		suspend(top, r);
 	} else if (ran) {
 		finish(top);
 	} else {	/* no call: sys.settrace sees none, 3.12+ no PY_START */
@@ -2459,7 +2590,7 @@ static __attribute__((noinline)) PyObject *eval_selected(void *ts, PyFrameObject
 			   ((eval39_fn)prev_eval)(ts, frame, throwflag);
 	quiet_restore(ts, lifted);
 	/* RecursionError before the first instruction: f_lasti still -1 */
-	after_eval((PyObject *)frame, r && ci->generator && frame_suspended(frame),
+	after_eval((PyObject *)frame, r, r && ci->generator && frame_suspended(frame),
 		   r || *(const int *)((const char *)frame + f_lasti_off) >= 0);
 	return ci->generator ? r : raise_at_return(r);
 }
@@ -2818,7 +2949,7 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	quiet_restore(ts, lifted);
 	if (top && top->frame == (PyObject *)iframe && top->gap)
 		gap_close(top);	/* no call event came, or the return one did */
-	after_eval(iframe, r && ci->generator && is_suspended_gen(iframe), r || iframe_ran(iframe));
+	after_eval(iframe, r, r && ci->generator && is_suspended_gen(iframe), r || iframe_ran(iframe));
 	return ci->generator ? r : raise_at_return(r);
 }
 
@@ -3119,7 +3250,7 @@ static PyObject *mon_resume(PyObject *self, PyObject *const *args, ssize_t n)
 	return none();
 }
 
-static PyObject *mon_leave(bool yielding, PyObject *code)
+static PyObject *mon_leave(bool yielding, PyObject *code, PyObject *value)
 {
 	struct attr_inv *top = attr_me.top;	/* PY_UNWIND is global: compare cheaply first */
 	struct saved_error e;
@@ -3127,7 +3258,7 @@ static PyObject *mon_leave(bool yielding, PyObject *code)
 	if (top && top->ci->code == code && is_running(top)) {
 		enter(&e);
 		if (yielding)
-			suspend(top);
+			suspend(top, value);
 		else
 			finish(top);
 		leave(&e);
@@ -3139,14 +3270,14 @@ static PyObject *mon_yield(PyObject *self, PyObject *const *args, ssize_t n)
 {
 	(void)self;
 	(void)n;
-	return mon_leave(true, args[0]);
+	return mon_leave(true, args[0], n > 2 ? args[2] : NULL);
 }
 
 static PyObject *mon_return(PyObject *self, PyObject *const *args, ssize_t n)
 {
 	(void)self;
 	(void)n;
-	return mon_leave(false, args[0]);
+	return mon_leave(false, args[0], NULL);
 }
 
 /* The line of each code unit, as a C array (once per selected code). */
@@ -3429,6 +3560,33 @@ static PyObject *py_notice(PyObject *self, PyObject *text)
 	return none();
 }
 
+/*
+ * At exit, after the reports: the generators held for a hook's close that
+ * never ended (see hook_closing) go now, with the program's modules still
+ * whole.  Freeing one may run anything; the list is looked at afresh.
+ */
+static void let_go_of_generators(void)
+{
+	struct attr_inv *v;
+	PyObject *gen;
+
+	for (;;) {
+		for (v = all_invs; v && !v->gen_hold; v = v->next_all)
+			;
+		if (!v)
+			return;
+		suspended_remove(v);
+		gen = v->gen_hold;
+		v->gen_hold = NULL;
+		if (v->frame_held)
+			P.Py_DecRef(v->frame);
+		v->frame_held = false;
+		v->frame = NULL;
+		v->iframe = NULL;
+		P.Py_DecRef(gen);
+	}
+}
+
 static PyObject *py_at_exit(PyObject *self, PyObject *args)
 {
 	struct saved_error e;
@@ -3454,6 +3612,7 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 			note_mem(v);
 		report(v, !generator_closed(v));
 	}
+	let_go_of_generators();
 	if (deferred_lost)
 		out_notice("%d report%s not written: %s made where the thread's C stack was "
 			   "nearly full, and memline found no room to write %s later",
