@@ -1159,18 +1159,24 @@ static void greenlet_tag_running(PyObject *mod)
 	P.PyErr_Clear();
 }
 
-/* Is g the greenlet `of`, or one that `of` runs below (its parents)? */
-static bool greenlet_above(PyObject *g, PyObject *of)
+/*
+ * Is `want` among the first `limit` objects of the chain from `from` along
+ * attribute `link` (getattr of `get` of each, compared; None ends it)?
+ */
+static bool in_chain(PyObject *from, const char *link, const char *get, PyObject *want, int limit)
 {
-	PyObject *t = of;
+	PyObject *t = from, *up, *v;
 	bool found = false;
 
+	if (!t)
+		return false;
 	P.Py_IncRef(t);
-	for (int depth = 0; t && t != P.none && depth < 64 && !found; depth++) {
-		PyObject *up;
-
-		found = t == g;
-		up = found ? NULL : P.PyObject_GetAttrString(t, "parent");
+	for (int depth = 0; t && t != P.none && depth < limit && !found; depth++) {
+		v = get ? P.PyObject_GetAttrString(t, get) : t;
+		found = v == want;
+		if (get && v)
+			P.Py_DecRef(v);
+		up = found ? NULL : P.PyObject_GetAttrString(t, link);
 		P.Py_DecRef(t);
 		t = up;
 	}
@@ -1178,6 +1184,12 @@ static bool greenlet_above(PyObject *g, PyObject *of)
 		P.Py_DecRef(t);
 	P.PyErr_Clear();
 	return found;
+}
+
+/* Is g the greenlet `of`, or one that `of` runs below (its parents)? */
+static bool greenlet_above(PyObject *g, PyObject *of)
+{
+	return in_chain(of, "parent", NULL, g, 64);
 }
 
 /*
@@ -1704,29 +1716,7 @@ static bool goes_to_hook(struct attr_inv *v)
 /* Is this Python code running on the thread, near the top of its stack? */
 static bool code_running(PyObject *code)
 {
-	PyObject *f = (PyObject *)P.PyEval_GetFrame(), *back, *c;
-	bool found = false;
-
-	if (!code || !f)
-		return false;
-	P.Py_IncRef(f);
-	for (int depth = 0; f && !found && depth < 16; depth++) {
-		c = P.PyObject_GetAttrString(f, "f_code");
-		found = c == code;
-		if (c)
-			P.Py_DecRef(c);
-		back = P.PyObject_GetAttrString(f, "f_back");
-		P.Py_DecRef(f);
-		f = back;
-		if (f == P.none) {
-			P.Py_DecRef(f);
-			f = NULL;
-		}
-	}
-	if (f)
-		P.Py_DecRef(f);
-	P.PyErr_Clear();
-	return found;
+	return code && in_chain((PyObject *)P.PyEval_GetFrame(), "f_back", "f_code", code, 16);
 }
 
 /* Did an async generator's frame give its caller a value of its own (a
@@ -1826,6 +1816,16 @@ static void unlink_all(struct attr_inv *v)
 	v->prev_all = v->next_all = NULL;
 }
 
+/* Drops a reference of ours, if held, and forgets it. */
+static void clear_ref(PyObject **ref)
+{
+	PyObject *o = *ref;
+
+	*ref = NULL;
+	if (o)
+		P.Py_DecRef(o);
+}
+
 /* Reports (or not) and forgets an invocation that is off the stack. */
 static void drop(struct attr_inv *v, bool with_report)
 {
@@ -1842,15 +1842,9 @@ static void drop(struct attr_inv *v, bool with_report)
 	if (v->frame_held)
 		P.Py_DecRef(v->frame);
 	v->frame_held = false;
-	if (v->gen_ref)
-		P.Py_DecRef(v->gen_ref);
-	v->gen_ref = NULL;
-	if (v->gen_hold)
-		P.Py_DecRef(v->gen_hold);
-	v->gen_hold = NULL;
-	if (v->hook_code)
-		P.Py_DecRef(v->hook_code);
-	v->hook_code = NULL;
+	clear_ref(&v->gen_ref);
+	clear_ref(&v->gen_hold);
+	clear_ref(&v->hook_code);
 	free(v->hot.rows);
 	v->hot.rows = NULL;
 	if (v->hot.by_unit) {

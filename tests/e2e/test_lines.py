@@ -852,18 +852,24 @@ def test_async_generator_closed_with_its_inner_one_started_reports_both(py):
                    {"rbuf": 1_000_033, "rfor": 1_000_033}, names)
 
 
+def dropped_run(py, mode, function, out):
+    """agen_dropped.py in a mode, with and without memline: the same output
+    (out), exit 0; memline's run, the markers and its one report."""
+    plain = bare(py, "agen_dropped.py", [mode])
+    r = memline(py, "agen_dropped.py", "agen_dropped.py:" + function, [mode], env=P3)
+    assert r.returncode == 0 and r.out == plain.out == out, (r, plain)
+    (rep,) = parse_reports(r.err)
+    return r, markers("agen_dropped.py"), rep
+
+
 @per_interpreter
 def test_async_generator_dropped_and_closed_by_asyncio_awaiting_in_finally(py):
     # async for ... break: the generator is dropped, CPython clears its weak
     # references and hands it to asyncio's finalizer hook, whose aclose()
     # task runs its finally later, awaiting there (once taken for a dead
     # generator: reported unfinished at exit, its last lines missing)
-    plain = bare(py, "agen_dropped.py", ["break"])
-    r = memline(py, "agen_dropped.py", "agen_dropped.py:rows", ["break"], env=P3)
-    assert r.returncode == 0 and r.out == plain.out, r
-    assert r.out == "rows closed 4000000\nconsumer done\nend\n"
-    names = markers("agen_dropped.py")
-    (rep,) = parse_reports(r.err)
+    r, names, rep = dropped_run(py, "break", "rows",
+                                "rows closed 4000000\nconsumer done\nend\n")
     assert not rep.unfinished
     check_rows(rep, {"dkeep": 1_000_033, "dtail": 3_000_033}, names)
     assert [rep.occ(names[n]) for n in ("dkeep", "dyield", "dawait", "dtail")] == [1, 3, 1, 1]
@@ -875,12 +881,8 @@ def test_async_generator_closed_inside_its_finalizer_hook_is_not_kept_alive(py):
     # a hook that runs the close itself (trio's, for a generator that is
     # not its own) and abandons it suspended at an await: CPython frees it
     # when the hook returns; memline must not keep it, or its locals, alive
-    plain = bare(py, "agen_dropped.py", ["hook"])
-    r = memline(py, "agen_dropped.py", "agen_dropped.py:held", ["hook"], env=P3)
-    assert r.returncode == 0 and r.out == plain.out, r
-    assert r.out == "got a value\nawaited in finalization\nlocals freed\nafter del\nend\n"
-    names = markers("agen_dropped.py")
-    (rep,) = parse_reports(r.err)
+    r, names, rep = dropped_run(py, "hook", "held", "got a value\nawaited in finalization\n"
+                                "locals freed\nafter del\nend\n")
     assert rep.unfinished and rep.occ(names["hawait"]) == 1
 
 
