@@ -505,15 +505,23 @@ def signals_resume(waiting):
                 sig.signal(n, h)
         except (ValueError, OSError, TypeError):
             pass
-    noted = _noted_signals[:]
+    # each signal once, however often it came: CPython too runs a handler
+    # once per check for any number of deliveries (a timer's, say)
+    noted = list(dict.fromkeys(_noted_signals))
     del _noted_signals[:]
+    failed = None
     for i, n in enumerate(noted):
         try:
             sig.raise_signal(n)
-        except BaseException:
-            for later in noted[i + 1:]:     # CPython runs these at its next check
-                posix.kill(posix.getpid(), later)
-            raise
+        except BaseException as e:
+            failed = e
+            break
+    if failed is not None:
+        # not from an except clause: a handler that raises at the next
+        # check would chain memline's frames into the program's exception
+        for later in noted[i + 1:]:     # CPython runs these at its next check
+            posix.kill(posix.getpid(), later)
+        raise failed
 
 
 def _emit(logging, name, lines):

@@ -850,15 +850,23 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *
  * the GIL (imports, file reads), so another thread can get here meanwhile:
  * both read, the first result stays.
  */
+static PyObject *signals_wait(void);
+static void signals_resume(PyObject *waiting);
+
 static bool load_source(struct code_info *ci)
 {
-	PyObject *r, *texts;
+	PyObject *r, *texts, *waiting;
 
 	if (ci->texts)
 		return true;
 	if (ci->have_source)
 		return false;	/* tried and failed */
+	/* the first read makes memline's reader (some 10 ms): a signal
+	 * handler's exception would end it, and a program retrying on a fast
+	 * timer would never see a call through (signals_wait) */
+	waiting = signals_wait();
 	r = boot_call("source", "(O)", ci->code, NULL);
+	signals_resume(waiting);
 	if (ci->texts || ci->have_source) {
 		if (r)
 			P.Py_DecRef(r);
