@@ -260,16 +260,19 @@ static bool lock_shared(void)
 	return r == 0;
 }
 
+/*
+ * A report longer than PIPE_BUF reaches a pipe in pieces, and another
+ * process's write, however short (atomic itself), can land between two of
+ * them: every report takes the lock, not only the long ones.
+ */
 void out_fd_flush(struct out_fd_text *t)
 {
-	if (t->len > PIPE_BUF) {
+	if (t->len) {
 		bool locked = lock_shared();
 
 		out_write_fd(t->fd, t->buf, t->len);
 		if (locked)
 			pthread_mutex_unlock(shared_lock);
-	} else if (t->len) {
-		out_write_fd(t->fd, t->buf, t->len);
 	}
 	free(t->buf);
 	t->buf = NULL;

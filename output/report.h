@@ -56,7 +56,8 @@ size_t out_shape(char *buf, size_t cap, const struct out_style *style, const cha
  * memory and go out in one write when flushed, so that reports that two
  * processes (a parent and its forked child) write to one stream at once do
  * not interleave; if memory runs short, lines are written as they come.
- * A pipe keeps only writes of up to PIPE_BUF whole: a longer report is
+ * A pipe keeps only writes of up to PIPE_BUF whole, and another process's
+ * write can land between the pieces of a longer one: every report is
  * written holding a lock shared with every process forked after
  * out_fd_share() (bounded wait; a holder that died frees it).
  */

@@ -1852,6 +1852,35 @@ def test_a_signal_handlers_exception_carries_no_frame_of_memline(py, sink):
 
 
 @per_interpreter
+@pytest.mark.parametrize("long_in", ["child", "parent"])
+def test_reports_of_forked_processes_on_one_slowly_read_pipe_stay_whole(py, long_in):
+    # A report longer than PIPE_BUF reaches a pipe in pieces; another
+    # process's short report (not under the lock then) landed between them
+    # whenever the reader was slower than the writers.
+    env = dict(os.environ)
+    for k in list(env):
+        if k.startswith("MEMLINE_"):
+            del env[k]
+    env.update({"LD_PRELOAD": LIB, "MEMLINE_FUNCTIONS": "fork_pipe.py:small,fork_pipe.py:big",
+                "MEMLINE_FORMAT": "%(message)s"})
+    p = subprocess.Popen([py, prog("fork_pipe.py"), long_in], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    chunks = []
+    while True:                         # a slow reader: the pipe stays full
+        b = os.read(p.stderr.fileno(), 1024)
+        if not b:
+            break
+        chunks.append(b)
+        time.sleep(0.0002)
+    out = p.stdout.read().decode()
+    assert p.wait(timeout=120) == 0 and out == "ok\n"
+    err = b"".join(chunks).decode()
+    reports = parse_reports(err)        # strict: a spliced line fails it
+    assert len(reports) == (8 * 5 + 8 * 25 if long_in == "child" else 8 * 200 + 8 * 5)
+    assert strip_reports(err, "").strip() == ""
+
+
+@per_interpreter
 def test_a_forked_child_leaves_other_threads_invocations_alone(py):
     r = memline(py, "forkthreads.py", "work", env=P3)
     assert r.returncode == 0, r

@@ -1,0 +1,108 @@
+"""Forked processes writing reports to one pipe at once: long ones (over
+PIPE_BUF) from one side, short ones from the other."""
+import os
+import sys
+
+
+def small(i):
+    return bytearray(i)
+
+
+def big():
+    x0 = bytearray(100)
+    x1 = bytearray(101)
+    x2 = bytearray(102)
+    x3 = bytearray(103)
+    x4 = bytearray(104)
+    x5 = bytearray(105)
+    x6 = bytearray(106)
+    x7 = bytearray(107)
+    x8 = bytearray(108)
+    x9 = bytearray(109)
+    x10 = bytearray(110)
+    x11 = bytearray(111)
+    x12 = bytearray(112)
+    x13 = bytearray(113)
+    x14 = bytearray(114)
+    x15 = bytearray(115)
+    x16 = bytearray(116)
+    x17 = bytearray(117)
+    x18 = bytearray(118)
+    x19 = bytearray(119)
+    x20 = bytearray(120)
+    x21 = bytearray(121)
+    x22 = bytearray(122)
+    x23 = bytearray(123)
+    x24 = bytearray(124)
+    x25 = bytearray(125)
+    x26 = bytearray(126)
+    x27 = bytearray(127)
+    x28 = bytearray(128)
+    x29 = bytearray(129)
+    x30 = bytearray(130)
+    x31 = bytearray(131)
+    x32 = bytearray(132)
+    x33 = bytearray(133)
+    x34 = bytearray(134)
+    x35 = bytearray(135)
+    x36 = bytearray(136)
+    x37 = bytearray(137)
+    x38 = bytearray(138)
+    x39 = bytearray(139)
+    x40 = bytearray(140)
+    x41 = bytearray(141)
+    x42 = bytearray(142)
+    x43 = bytearray(143)
+    x44 = bytearray(144)
+    x45 = bytearray(145)
+    x46 = bytearray(146)
+    x47 = bytearray(147)
+    x48 = bytearray(148)
+    x49 = bytearray(149)
+    x50 = bytearray(150)
+    x51 = bytearray(151)
+    x52 = bytearray(152)
+    x53 = bytearray(153)
+    x54 = bytearray(154)
+    x55 = bytearray(155)
+    x56 = bytearray(156)
+    x57 = bytearray(157)
+    x58 = bytearray(158)
+    x59 = bytearray(159)
+    x60 = bytearray(160)
+    x61 = bytearray(161)
+    x62 = bytearray(162)
+    x63 = bytearray(163)
+    x64 = bytearray(164)
+    x65 = bytearray(165)
+    x66 = bytearray(166)
+    x67 = bytearray(167)
+    x68 = bytearray(168)
+    x69 = bytearray(169)
+    x70 = bytearray(170)
+    x71 = bytearray(171)
+    x72 = bytearray(172)
+    x73 = bytearray(173)
+    x74 = bytearray(174)
+    x75 = bytearray(175)
+    x76 = bytearray(176)
+    x77 = bytearray(177)
+    x78 = bytearray(178)
+    x79 = bytearray(179)
+    return 1
+
+
+long_in = sys.argv[1]          # "child" or "parent"
+pids = []
+for k in range(8):
+    pid = os.fork()
+    if pid == 0:
+        for j in range(5 if long_in == "child" else 200):
+            big() if long_in == "child" else small(5)
+        os._exit(0)
+    pids.append(pid)
+    for j in range(5 if long_in == "parent" else 25):
+        big() if long_in == "parent" else small(5)
+for pid in pids:
+    os.waitpid(pid, 0)
+print("ok")
