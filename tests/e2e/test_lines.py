@@ -1851,30 +1851,34 @@ def test_a_signal_handlers_exception_carries_no_frame_of_memline(py, sink):
     assert len(parse_reports(r.err, "memory_profiler_logs: ")) > 0
 
 
+def read_slowly(cmd, env_extra):
+    """cmd under memline, its stderr read slowly (the pipe stays full):
+    exit status, stdout and stderr."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MEMLINE_") and k != "LD_PRELOAD"}
+    env.update(LD_PRELOAD=LIB, **env_extra)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    chunks = []
+    while True:
+        chunk = os.read(p.stderr.fileno(), 1024)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        time.sleep(0.0002)
+    out = p.stdout.read().decode()
+    return p.wait(timeout=120), out, b"".join(chunks).decode()
+
+
 @per_interpreter
 @pytest.mark.parametrize("long_in", ["child", "parent"])
 def test_reports_of_forked_processes_on_one_slowly_read_pipe_stay_whole(py, long_in):
     # A report longer than PIPE_BUF reaches a pipe in pieces; another
     # process's short report (not under the lock then) landed between them
     # whenever the reader was slower than the writers.
-    env = dict(os.environ)
-    for k in list(env):
-        if k.startswith("MEMLINE_"):
-            del env[k]
-    env.update({"LD_PRELOAD": LIB, "MEMLINE_FUNCTIONS": "fork_pipe.py:small,fork_pipe.py:big",
-                "MEMLINE_FORMAT": "%(message)s"})
-    p = subprocess.Popen([py, prog("fork_pipe.py"), long_in], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    chunks = []
-    while True:                         # a slow reader: the pipe stays full
-        b = os.read(p.stderr.fileno(), 1024)
-        if not b:
-            break
-        chunks.append(b)
-        time.sleep(0.0002)
-    out = p.stdout.read().decode()
-    assert p.wait(timeout=120) == 0 and out == "ok\n"
-    err = b"".join(chunks).decode()
+    rc, out, err = read_slowly([py, prog("fork_pipe.py"), long_in],
+                               {"MEMLINE_FUNCTIONS": "fork_pipe.py:small,fork_pipe.py:big",
+                                "MEMLINE_FORMAT": "%(message)s"})
+    assert rc == 0 and out == "ok\n"
     reports = parse_reports(err)        # strict: a spliced line fails it
     assert len(reports) == (8 * 5 + 8 * 25 if long_in == "child" else 8 * 200 + 8 * 5)
     assert strip_reports(err, "").strip() == ""
@@ -1968,22 +1972,10 @@ def test_long_reports_of_forked_processes_stay_whole_on_a_pipe(py):
     # that the pipe fills: a write longer than the pipe keeps whole
     # (PIPE_BUF) was split by the other process's (hundreds of garbled
     # lines a run); now they take turns.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("MEMLINE_") and k != "LD_PRELOAD"}
-    env.update(LD_PRELOAD=LIB, MEMLINE_FUNCTIONS="big")
-    p = subprocess.Popen([py, prog("bigfork.py")], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=env)
-    chunks = []
-    while True:
-        chunk = os.read(p.stderr.fileno(), 1024)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        time.sleep(0.0002)
-    out = p.stdout.read().decode()
-    assert p.wait(timeout=120) == 0
+    rc, out, err = read_slowly([py, prog("bigfork.py")], {"MEMLINE_FUNCTIONS": "big"})
+    assert rc == 0
     assert sorted(out.split()) == ["child", "parent"]
-    reports = parse_reports(b"".join(chunks).decode(), PREFIX)  # strict: lines whole
+    reports = parse_reports(err, PREFIX)  # strict: lines whole
     assert len(reports) == 400
     assert all(sorted(rep.rows) == list(range(7, 59)) for rep in reports)
 
