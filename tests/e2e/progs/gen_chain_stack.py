@@ -1,8 +1,15 @@
 """A thread with a small C stack (threading.stack_size(argv[1])) runs a
 chain of the selected generator chain() argv[2] levels deep, each level a
 yield from of the one below (on 3.8-3.11 each level takes C stack)."""
+import gc
 import sys
 import threading
+
+# CPython's automatic collections run at whatever allocation crosses the
+# threshold, and memline's own objects (its set-up runs in the main thread
+# meanwhile) move them: a collection at the deepest level would take C
+# stack of its own, bare or not.  What is measured here is C stack per level.
+gc.disable()
 
 SIZE, DEPTH = int(sys.argv[1]), int(sys.argv[2])
 sys.setrecursionlimit(100000)
