@@ -856,6 +856,7 @@ static void signals_resume(PyObject *waiting);
 static bool load_source(struct code_info *ci)
 {
 	PyObject *r, *texts, *waiting;
+	bool again;
 
 	if (ci->texts)
 		return true;
@@ -866,15 +867,17 @@ static bool load_source(struct code_info *ci)
 	 * timer would never see a call through (signals_wait) */
 	waiting = signals_wait();
 	r = boot_call("source", "(O)", ci->code, NULL);
+	/* a signal handler's exception, or no memory or stack for now: try
+	 * again next call (asked before signals_resume, itself a call) */
+	again = !r && (handed_back[0] || own_failed_for_now);
 	signals_resume(waiting);
 	if (ci->texts || ci->have_source) {
 		if (r)
 			P.Py_DecRef(r);
 		return ci->texts != NULL;
 	}
-	if (!r && (handed_back[0] || own_failed_for_now))
-		return false;	/* a signal handler's exception, or no memory or
-				   stack for now: try again next call */
+	if (again)
+		return false;
 	ci->have_source = true;
 	if (!r)
 		return false;
