@@ -34,6 +34,7 @@ import pytest
 
 import azure_support as az
 from azure_support import APP, FUNCHOST, LIB, MEMLINE, SETUP, PREFIX
+from test_lines import near, parse_reports
 
 MIB = 1048576
 FUNCTIONS = "profile_get_request,get_microsoft_page_async"
@@ -117,6 +118,22 @@ def test_launcher_takes_memline_functions_from_the_environment(lib):
     assert r.stderr.splitlines()[0] == "memline: name the functions to profile with -f"
 
 
+def test_launcher_puts_memline_before_an_allocator_already_preloaded(tmp_path):
+    # it went last: glibc's malloc_debug, first, got every call, and
+    # memline stood down ("malloc comes from ...")
+    script = tmp_path / "alloc.py"
+    script.write_text("def f():\n    x = bytearray(5_000_000)\n    return len(x)\n\n\n"
+                      "print(f())\n")
+    r = subprocess.run([MEMLINE, "-f", "f", "--", "/usr/bin/python3", str(script)],
+                       capture_output=True, text=True, timeout=60,
+                       env=clean_env(LD_PRELOAD="/lib/x86_64-linux-gnu/libc_malloc_debug.so.0",
+                                     MEMLINE_FORMAT="%(message)s", MEMLINE_PRECISION="3"))
+    assert r.returncode == 0 and r.stdout == "5000000\n", r
+    assert "memline: " not in r.stderr, r.stderr
+    reps = parse_reports(r.stderr)
+    assert len(reps) == 1 and near(reps[0].inc(2), 5_000_000), r.stderr
+
+
 @pytest.mark.parametrize("summary, ok", [("0", False), ("", False), ("yes", False),
                                          ("1", True), ("all", True)])
 def test_launcher_summary_stands_in_for_functions_only_when_on(summary, ok):
@@ -181,7 +198,7 @@ def test_make_install_under_a_path_with_a_space(lib, tmp_path):
         assert os.access(os.path.join(stage, "opt/memline", path), os.X_OK), path
 
 
-def test_launcher_appends_to_ld_preload(lib):
+def test_launcher_puts_itself_first_in_ld_preload(lib):
     other = glob.glob("/lib/x86_64-linux-gnu/libm.so.6") or glob.glob("/usr/lib/*/libm.so.6")
     assert other, "no libm.so.6 to preload first"
     r = subprocess.run([MEMLINE, "-f", "main", "-o", "logging", "--", "/usr/bin/env"],
@@ -189,7 +206,7 @@ def test_launcher_appends_to_ld_preload(lib):
                        env=clean_env(LD_PRELOAD=other[0]))
     assert r.returncode == 0, r
     env = dict(l.split("=", 1) for l in r.stdout.splitlines() if "=" in l)
-    assert env["LD_PRELOAD"] == other[0] + ":" + os.path.realpath(lib)
+    assert env["LD_PRELOAD"] == os.path.realpath(lib) + ":" + other[0]
     assert env["MEMLINE_FUNCTIONS"] == "main" and env["MEMLINE_OUTPUT"] == "logging"
     r = subprocess.run([MEMLINE, "-f", "main", "--", "/usr/bin/env"], capture_output=True,
                        text=True, timeout=30, env=clean_env())
