@@ -129,6 +129,8 @@ def configure(spec):
             continue
         if kind == 'module':
             scope = _nfkc(scope)
+        elif kind == 'path':
+            scope = _path_pattern(scope)
         pattern = _nfkc(pattern)
         _selectors.append([text, kind, scope, pattern, pattern.rpartition('.')[2]])
     if not wrong:
@@ -185,6 +187,35 @@ def _filename(code):
     if name.startswith('/') or (name.startswith('<') and name.endswith('>')) or not _start:
         return name
     return _start + name
+
+
+def _normpath(path):
+    """An absolute path without its '.' and '..' parts, as the shell reads
+    it (python ./app.py, ../src/app.py: CPython keeps them in the code's
+    file name); a '..' after a part with a '*' or '?' stays."""
+    if '/.' not in path:
+        return path
+    parts = []
+    for part in path.split('/'):
+        if part in ('', '.'):
+            continue
+        if part == '..' and (not parts or not ('*' in parts[-1] or '?' in parts[-1] or
+                                               parts[-1] == '..')):
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return '/' + '/'.join(parts)
+
+
+def _path_pattern(scope):
+    """A selector's path: one starting with './' or '../' is taken from the
+    directory the program started in; an absolute one is normalized."""
+    if scope.startswith(('./', '../')) and _start:
+        return _normpath(_start + scope)
+    if scope.startswith('/'):
+        return _normpath(scope)
+    return scope
 
 
 def _path_matches(pattern, filename):
@@ -307,6 +338,8 @@ def match(code, globs, func=None):
         if kind == 'path':
             if filename is None:
                 filename = _filename(code)
+                if filename.startswith('/'):
+                    filename = _normpath(filename)
             if not _path_matches(scope, filename):
                 continue
         if kind == 'module' and not _module_matches(scope, globs):
@@ -480,18 +513,28 @@ def signals_wait():
     """Main thread, before the logging sink runs the program's handlers:
     the program's Python signal handlers give way to one that only notes
     the signal, so that none raises inside logging (between a lock's
-    acquire and its release).  Returns [(signum, handler)] to put back."""
+    acquire and its release).  Returns [(signum, handler)] to put back.
+    All that needs memory comes first: a MemoryError while handlers are
+    being replaced puts back those already replaced, then propagates."""
     sig = sys.modules.get('_signal')
-    waiting = []
+    found = []
     for n in range(1, 65) if sig is not None else ():
         try:
             h = sig.getsignal(n)
-            if callable(h):
-                sig.signal(n, _note_signal)
-                waiting.append((n, h))
         except (ValueError, OSError, TypeError):
             continue
-    return waiting
+        if callable(h):
+            found.append((n, h))
+    try:
+        for n, h in found:
+            try:
+                sig.signal(n, _note_signal)
+            except (ValueError, OSError, TypeError):
+                continue
+    except BaseException:
+        signals_resume(found)   # puts back only those replaced
+        raise
+    return found
 
 
 def signals_resume(waiting):
@@ -578,7 +621,8 @@ def unmatched():
     multiprocessing's helper processes: attr_python_mp_helper);
     more: what the notice adds when the program started workers with
     multiprocessing's spawn or forkserver, whose matches it cannot see."""
-    _tool_taken()
+    if _tool_taken():
+        return []       # whether a selector matched cannot be told
     more = ''
     if ('multiprocessing.popen_spawn_posix' in sys.modules or
             'multiprocessing.popen_forkserver' in sys.modules):
@@ -591,18 +635,24 @@ _tool = [None]       # 3.12+: memline's sys.monitoring tool id
 
 
 def _tool_taken():
-    """3.12+, at exit: says if the program took memline's sys.monitoring
-    tool id for itself (free_tool_id, then use_tool_id), which ends
-    memline's events: reports after that may be missing."""
+    """3.12+, at exit: says if the program freed memline's sys.monitoring
+    tool id (free_tool_id), or took it for itself after, which ends
+    memline's events: reports after that may be missing.  True if so."""
     if _tool[0] is None:
-        return
+        return False
     try:
         now = sys.monitoring.get_tool(_tool[0])
     except Exception:
-        return
-    if now is not None and now != 'memline':
+        return False
+    if now == 'memline':
+        return False
+    if now is None:
+        notice('the program freed sys.monitoring tool id %d, which memline used: '
+               'reports of calls after that may be missing' % _tool[0])
+    else:
         notice('the program took sys.monitoring tool id %d, which memline used, as %r: '
                'reports of calls after that may be missing' % (_tool[0], now))
+    return True
 
 
 # The instruction that hands a generator's frame over to the generator it
@@ -657,7 +707,11 @@ def monitor(start, resume, throw, yield_, return_, unwind, line, jump):
     local = E.LINE | E.PY_RETURN | E.PY_YIELD | E.PY_RESUME | E.JUMP
 
     def select(code):
+        """False if the program freed memline's tool id (or took it)."""
+        if m.get_tool(tool) != 'memline':
+            return False
         m.set_local_events(tool, code, local)
+        return True
     return select, m.DISABLE
 
 

@@ -65,6 +65,8 @@ enum {
 	X(void, PyErr_NormalizeException, (PyObject **, PyObject **, PyObject **), 1) \
 	X(void, PyErr_SetObject, (PyObject *, PyObject *), 1)                   \
 	X(int, PyException_SetTraceback, (PyObject *, PyObject *), 1)           \
+	X(void, PyException_SetContext, (PyObject *, PyObject *), 1)            \
+	X(int, PyErr_CheckSignals, (void), 1)                                   \
 	X(unsigned long, PyThread_get_thread_ident, (void), 1)                  \
 	X(void *, PyEval_SaveThread, (void), 1)                                 \
 	X(void, PyEval_RestoreThread, (void *), 1)                              \

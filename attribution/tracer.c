@@ -404,6 +404,23 @@ static int hand_back(void *arg)
 	return -1;
 }
 
+/* The exception just raised takes the place of exc, one that was
+ * unwinding (borrowed), which becomes its context. */
+static void raised_in_place_of(PyObject *exc)
+{
+	PyObject *t, *v, *tb;
+
+	P.PyErr_Fetch(&t, &v, &tb);
+	P.PyErr_NormalizeException(&t, &v, &tb);
+	if (v && tb)
+		P.PyException_SetTraceback(v, tb);
+	if (v && exc && v != exc) {
+		P.Py_IncRef(exc);
+		P.PyException_SetContext(v, exc);
+	}
+	P.PyErr_Restore(t, v, tb);
+}
+
 /* Takes the program's exception (fetched) to be raised in its code, or
  * says it could not (not the main thread: no signal handler runs there). */
 static void hand_back_later(PyObject *t, PyObject *v, PyObject *tb, const char *where)
@@ -2508,15 +2525,64 @@ static void quiet_restore(void *ts, bool lifted);
  * function's return (its logging sink runs Python), is raised as the
  * function's own: at its return, where the bare program would meet it,
  * inside the caller's try statement -- not at the next step, which may be
- * past it.  Not for generators: an error there would end one that only
- * yielded.
+ * past it.  If the function raised, the handler's exception takes its
+ * place, the function's as its context, as when a handler raises while an
+ * exception unwinds.  Not for generators: an error there would end one
+ * that only yielded.
  */
 static PyObject *raise_at_return(PyObject *r)
 {
-	if (!r || !handed_back[0] || P.PyThread_get_thread_ident() != main_ident)
+	PyObject *t, *v, *tb;
+
+	if (!handed_back[0] || P.PyThread_get_thread_ident() != main_ident)
 		return r;
-	P.Py_DecRef(r);
+	if (r) {
+		P.Py_DecRef(r);
+		hand_back(NULL);
+		return NULL;
+	}
+	P.PyErr_Fetch(&t, &v, &tb);
+	P.PyErr_NormalizeException(&t, &v, &tb);
+	if (v && tb)
+		P.PyException_SetTraceback(v, tb);
 	hand_back(NULL);
+	raised_in_place_of(v);
+	drop_fetched(t, v, tb);
+	return NULL;
+}
+
+/*
+ * 3.8-3.11: a signal that came while memline reported at a call's return
+ * has its handler run there, as CPython runs it at the check that follows
+ * a call that returns (3.8-3.10 check before each instruction, 3.11 at
+ * the end of CALL) -- and not, when the call raised, at the first
+ * instruction of the caller's except clause (3.8-3.10), where the
+ * handler's exception escapes the try statement: the time a report takes
+ * made that likely for a program whose handler raises on a fast timer.
+ * Its exception takes the place of the call's (raised_in_place_of).
+ */
+static PyObject *signals_at_return(PyObject *r)
+{
+	PyObject *t, *v, *tb;
+
+	if (finalizing || P.PyThread_get_thread_ident() != main_ident)
+		return r;
+	if (r) {
+		if (P.PyErr_CheckSignals() == 0)
+			return r;
+		P.Py_DecRef(r);
+		return NULL;
+	}
+	P.PyErr_Fetch(&t, &v, &tb);
+	P.PyErr_NormalizeException(&t, &v, &tb);
+	if (v && tb)
+		P.PyException_SetTraceback(v, tb);
+	if (P.PyErr_CheckSignals() == 0) {
+		P.PyErr_Restore(t, v, tb);
+		return NULL;
+	}
+	raised_in_place_of(v);
+	drop_fetched(t, v, tb);
 	return NULL;
 }
 
@@ -2597,7 +2663,7 @@ static __attribute__((noinline)) PyObject *eval_selected(void *ts, PyFrameObject
 	/* RecursionError before the first instruction: f_lasti still -1 */
 	after_eval((PyObject *)frame, r, r && ci->generator && frame_suspended(frame),
 		   r || *(const int *)((const char *)frame + f_lasti_off) >= 0);
-	return ci->generator ? r : raise_at_return(r);
+	return ci->generator ? r : signals_at_return(raise_at_return(r));
 }
 
 /*
@@ -2710,6 +2776,31 @@ static void quiet_leave(void *ts)
 	tracing_count(t, false);
 }
 
+/*
+ * The program set the main thread's tracer while memline's was on: at
+ * CPython's next check (before the next instruction on 3.8-3.10, at the
+ * end of the call of sys.settrace on 3.11), memline's goes back if the
+ * program only cleared it -- sys.settrace(None), or sys.settrace of what
+ * sys.gettrace() said, None, as doctest and other save-and-restore code
+ * do: no tracer was on, none is, and no line event is missed.  A tracer
+ * of the program's has the thread instead: the running invocations
+ * count by code unit from here (lose_line_events).
+ */
+static bool retrace_queued;
+
+static int retrace(void *arg)
+{
+	(void)arg;
+	retrace_queued = false;
+	if (!attr_me.top || trace_is(NULL, (void *)trace_cb))
+		return 0;
+	if (trace_is(NULL, NULL))
+		set_trace(trace_cb);
+	else
+		all_running_lose_line_events();
+	return 0;
+}
+
 static int quiet_audit(const char *event, PyObject *args, void *data)
 {
 	bool settrace = !strcmp(event, "sys.settrace");
@@ -2720,10 +2811,18 @@ static int quiet_audit(const char *event, PyObject *args, void *data)
 		return 0;
 	if (quiet_on)
 		quiet_leave(NULL);
+	if (!settrace)
+		return 0;
 	/* the program sets or clears the thread's tracer: memline's, which
-	 * the running invocations had, is gone */
-	if (settrace)
-		all_running_lose_line_events();
+	 * the running invocations had, is gone -- for good if the program's
+	 * takes its place (the audit event does not say which) */
+	if (attr_me.top && trace_is(NULL, (void *)trace_cb) &&
+	    P.PyThread_get_thread_ident() == main_ident &&
+	    (retrace_queued || P.Py_AddPendingCall(retrace, NULL) == 0)) {
+		retrace_queued = true;
+		return 0;
+	}
+	all_running_lose_line_events();
 	return 0;
 }
 
@@ -2955,7 +3054,7 @@ static PyObject *eval_selected311(void *ts, void *iframe, int throwflag, struct 
 	if (top && top->frame == (PyObject *)iframe && top->gap)
 		gap_close(top);	/* no call event came, or the return one did */
 	after_eval(iframe, r, r && ci->generator && is_suspended_gen(iframe), r || iframe_ran(iframe));
-	return ci->generator ? r : raise_at_return(r);
+	return ci->generator ? r : signals_at_return(raise_at_return(r));
 }
 
 /* The key of the frame that runs a starting frame (see started_by_send). */
@@ -3210,10 +3309,16 @@ static PyObject *mon_start(PyObject *self, PyObject *const *args, ssize_t n)
 	}
 	if (!ci->local_events) {
 		PyObject *r = own_call(select_fn, "select", "(O)", code, NULL);
+		bool gone = r && !P.PyObject_IsTrue(r);
 
-		ci->local_events = true;
 		if (r)
 			P.Py_DecRef(r);
+		if (gone) {	/* the program freed memline's tool id: no line
+				 * or return events would come (said at exit) */
+			leave(&e);
+			return mon_result(none());
+		}
+		ci->local_events = true;
 	}
 	if (ci->generator || !recursive(ci)) {
 		/*
@@ -3274,7 +3379,6 @@ static PyObject *mon_leave(bool yielding, PyObject *code, PyObject *value)
 static PyObject *mon_yield(PyObject *self, PyObject *const *args, ssize_t n)
 {
 	(void)self;
-	(void)n;
 	return mon_leave(true, args[0], n > 2 ? args[2] : NULL);
 }
 
@@ -3283,6 +3387,18 @@ static PyObject *mon_return(PyObject *self, PyObject *const *args, ssize_t n)
 	(void)self;
 	(void)n;
 	return mon_leave(false, args[0], NULL);
+}
+
+/* (code, offset, exception): a signal handler's exception raised in the
+ * report takes the place of the one unwinding, as at 3.8-3.11's return */
+static PyObject *mon_unwind(PyObject *self, PyObject *const *args, ssize_t n)
+{
+	PyObject *r = mon_leave(false, args[0], NULL);
+
+	(void)self;
+	if (!r && n > 2)
+		raised_in_place_of(args[2]);
+	return r;
 }
 
 /* The line of each code unit, as a C array (once per selected code). */
@@ -3680,7 +3796,7 @@ static struct attr_py_method methods[] = {
 	{ "mon_throw", (PyCFunction)(void (*)(void))mon_resume, 0x80, NULL },
 	{ "mon_yield", (PyCFunction)(void (*)(void))mon_yield, 0x80, NULL },
 	{ "mon_return", (PyCFunction)(void (*)(void))mon_return, 0x80, NULL },
-	{ "mon_unwind", (PyCFunction)(void (*)(void))mon_return, 0x80, NULL },
+	{ "mon_unwind", (PyCFunction)(void (*)(void))mon_unwind, 0x80, NULL },
 	{ "mon_line", (PyCFunction)(void (*)(void))mon_line, 0x80, NULL },
 	{ "mon_jump", (PyCFunction)(void (*)(void))mon_jump, 0x80, NULL },
 };

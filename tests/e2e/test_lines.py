@@ -1047,6 +1047,23 @@ def test_the_program_taking_memlines_monitoring_tool_is_said(py):
 
 
 @per_interpreter
+def test_the_program_freeing_memlines_monitoring_tool_is_said(py):
+    plain = bare(py, "tool_freed.py")
+    r = memline(py, "tool_freed.py", "work,later")
+    assert r.returncode == plain.returncode == 0, r
+    assert r.out == plain.out == "10\n20 30\ndone\n", r
+    reps = parse_reports(r.err, PREFIX)
+    assert not any(rep.unfinished for rep in reps), r.err
+    if minor(py) < 12:
+        assert notices(r.err) == [] and len(reps) == 3, r.err
+        return
+    assert notices(r.err) == [
+        "memline: the program freed sys.monitoring tool id 4, which memline used: "
+        "reports of calls after that may be missing"], r.err
+    assert len(reps) == 1, r.err
+
+
+@per_interpreter
 def test_subinterpreters_run_as_bare(py):
     # Only the main interpreter's functions report: work(), run by a
     # subinterpreter, is never selected (and said to match nothing); the
@@ -1619,6 +1636,38 @@ def test_selector_absolute_path_of_a_script_run_by_a_relative_one(py):
     # 3.8's co_filename is "select_names.py" here: taken after the directory
     # the program started in, as 3.9+ do
     r = memline_in_progs(py, ["select_names.py"], prog("select_names.py") + ":made")
+    assert r.returncode == 0 and r.out == NAMES_OUT, r
+    assert [rep.first for rep in parse_reports(r.err)] == [markers("select_names.py")["made"]]
+    assert notices(r.err) == []
+
+
+@per_interpreter
+def test_tracer_cleared_while_none_was_on_keeps_line_events(py):
+    # sys.settrace(None), or of what sys.gettrace() said (None): 3.8-3.11
+    # lost memline's line events from there on, as if a tracer had come
+    r = memline(py, "settrace_none.py", "work", args=["5"], env=P3)
+    assert r.returncode == 0 and r.out == "2005000 None\n", r
+    assert notices(r.err) == [], r.err
+    (rep,) = parse_reports(r.err)
+    assert not rep.lost and not rep.unfinished
+    at = markers("settrace_none.py")
+    assert [rep.occ(at[n]) for n in ("total", "loop", "noop", "alloc", "add", "restore", "big")] \
+        == [1, 6, 5, 5, 5, 1, 1], rep
+    check_rows(rep, {"big": 2_000_000}, at)
+
+
+@per_interpreter
+@pytest.mark.parametrize("script", ["./select_names.py", "../progs/select_names.py"])
+@pytest.mark.parametrize("selector", ["absolute", "./select_names.py", "../progs/select_names.py",
+                                      "progs/select_names.py", "/..-inside"])
+def test_selector_path_with_dot_parts(py, script, selector):
+    # python ./app.py: CPython keeps './' (and '../') in the code's file
+    # name, which matched no absolute path; a selector's own './' and '../'
+    # are the shell's, from the directory the program started in
+    path = {"absolute": prog("select_names.py"),
+            "/..-inside": os.path.join(PROGS, "..", "progs", "select_names.py")}.get(selector,
+                                                                                 selector)
+    r = memline_in_progs(py, [script], path + ":made")
     assert r.returncode == 0 and r.out == NAMES_OUT, r
     assert [rep.first for rep in parse_reports(r.err)] == [markers("select_names.py")["made"]]
     assert notices(r.err) == []

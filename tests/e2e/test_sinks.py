@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from conftest import LIB
+from conftest import LIB, ROOT, run
 from test_lines import (POOL_UNMATCHED, PREFIX, Result, near, notices, parse_reports,
                         per_interpreter, prog, strip_reports)
 
@@ -406,6 +406,40 @@ def test_sink_settings_named_again_by_another_program(py):
                               env=preload_env("", BAD_SETTINGS)))
     assert r.returncode == 0 and r.out == "", r
     assert notices(r.err) == BAD_NOTICES * 2, r.err
+
+
+@per_interpreter
+def test_sink_logging_a_signal_handlers_exception_at_a_return_or_an_unwinding(py):
+    # The program's own logging handler signals the process at each of
+    # memline's records, and the signal's handler raises: its exception
+    # comes at the selected call's return, inside the caller's try
+    # statement -- when the call raised, in place of the call's exception,
+    # which becomes its context (3.8-3.11 raised it at the next check, past
+    # the try statement; 3.12-3.13 dropped the call's exception)
+    r = memline(py, "signal_unwind.py", "work", {"MEMLINE_OUTPUT": "logging"})
+    during = ["None", "ValueError('its own')"] * 2
+    assert r.returncode == 0, r
+    assert r.out == "".join("interrupted at the return, during %s\n" % d for d in during) + \
+        "handler kept True\n", r
+    # the logging sink's records: every report, nothing else
+    assert r.err.count(PREFIX + "Filename: ") == 4, r.err
+    assert all(l.startswith(PREFIX) for l in r.err.splitlines()), r.err
+
+
+@per_interpreter
+def test_sink_logging_handlers_given_back_when_making_them_wait_fails(py):
+    # boot.py's signals_wait, with a stand-in _signal: replacing the
+    # program's handlers failed part way (out of memory, a handler's
+    # exception at a check in its loop), and those already replaced stayed
+    # replaced -- the program's own handlers never ran again
+    boot = os.path.join(ROOT, "attribution", "boot.py")
+    r = Result(run([py, prog("boot_signals_wait.py"), boot]))
+    assert r.returncode == 0 and r.err == "", r
+    assert r.out == ("0 waiting [2, 10, 14] replaced [2, 10, 14]\n"
+                     "0 resumed, handlers back: True\n"
+                     "1 MemoryError handlers back: True\n"
+                     "2 MemoryError handlers back: True\n"
+                     "3 Stop handlers back: True\n"), r
 
 
 @per_interpreter
