@@ -125,7 +125,7 @@ def configure(spec):
             kind = 'module'
         why = _malformed(kind, scope, pattern)
         if why:
-            wrong.append("'%s' (%s)" % (text, why))
+            wrong.append("'%s' (%s)" % (_shown(text), why))
             continue
         if kind == 'module':
             scope = _nfkc(scope)
@@ -135,11 +135,20 @@ def configure(spec):
         _selectors.append([text, kind, scope, pattern, pattern.rpartition('.')[2]])
     if not wrong:
         return None, len(_selectors)
+    if len(wrong) > 10:     # the notice is one line, which has a limit
+        wrong[10:] = ['and %d more' % (len(wrong) - 10)]
     said = ('has a malformed selector: %s; it is ignored' if len(wrong) == 1 else
             'has malformed selectors: %s; they are ignored') % ', '.join(wrong)
     if not _selectors:
         said = said.rpartition(';')[0] + '; no line reports'
     return said, len(_selectors)
+
+
+def _shown(text):
+    """text for a notice: its start and end if it is long (out_shown)."""
+    if len(text) <= 160:
+        return text
+    return '%s...%s (%d characters)' % (text[:80], text[-60:], len(text))
 
 
 def _malformed(kind, scope, pattern):

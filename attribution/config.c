@@ -138,7 +138,9 @@ static bool flag(const char *name, bool *out)
 		*out = true;
 		return true;
 	}
-	attr_config_notice("%s=%s is not 0 or 1; using 0", name, v);
+	char shown[OUT_SHOWN_CAP];
+
+	attr_config_notice("%s=%s is not 0 or 1; using 0", name, out_shown(shown, sizeof(shown), v));
 	*out = false;
 	return false;
 }
@@ -146,12 +148,12 @@ static bool flag(const char *name, bool *out)
 void attr_config_load(struct attr_config *c)
 {
 	const char *v, *problem;
-	char buf[256];
+	char buf[256], shown[OUT_SHOWN_CAP];
 
 	c->functions = env("MEMLINE_FUNCTIONS");
 	if (c->functions && strspn(c->functions, ", \t") == strlen(c->functions)) {
 		attr_config_notice("MEMLINE_FUNCTIONS=%s names no function; no line reports",
-				   c->functions);
+				   out_shown(shown, sizeof(shown), c->functions));
 		c->functions = NULL;
 	}
 
@@ -176,13 +178,13 @@ void attr_config_load(struct attr_config *c)
 			c->output = ATTR_OUT_FILE;
 	} else {
 		attr_config_notice("MEMLINE_OUTPUT=%s is not stderr, stdout, logging or "
-				   "file:PATH; using stderr", v);
+				   "file:PATH; using stderr", out_shown(shown, sizeof(shown), v));
 	}
 
 	c->logger = env("MEMLINE_LOGGER");
 	if (c->logger && (problem = text_problem(c->logger))) {
-		attr_config_notice("MEMLINE_LOGGER=%s %s; using memory_profiler_logs", c->logger,
-				   problem);
+		attr_config_notice("MEMLINE_LOGGER=%s %s; using memory_profiler_logs",
+				   out_shown(shown, sizeof(shown), c->logger), problem);
 		c->logger = NULL;
 	}
 	if (!c->logger)
@@ -193,7 +195,7 @@ void attr_config_load(struct attr_config *c)
 		c->format = "%(name)s: %(message)s";
 	} else if ((problem = attr_config_format_problem(c->format, buf, sizeof(buf)))) {
 		attr_config_notice("MEMLINE_FORMAT=%s %s; using %%(name)s: %%(message)s",
-				   c->format, problem);
+				   out_shown(shown, sizeof(shown), c->format), problem);
 		c->format = "%(name)s: %(message)s";
 	}
 
@@ -207,7 +209,7 @@ void attr_config_load(struct attr_config *c)
 
 		if (p < 0 || p > 9)
 			attr_config_notice("MEMLINE_PRECISION=%s is not a whole number from 0 "
-					   "to 9; using 1", v);
+					   "to 9; using 1", out_shown(shown, sizeof(shown), v));
 		else
 			c->precision = (int)p;
 	}
@@ -217,5 +219,6 @@ void attr_config_load(struct attr_config *c)
 	if (v && !strcmp(v, "thread"))
 		c->async = ATTR_ASYNC_THREAD;
 	else if (v && strcmp(v, "own"))
-		attr_config_notice("MEMLINE_ASYNC=%s is not own or thread; using own", v);
+		attr_config_notice("MEMLINE_ASYNC=%s is not own or thread; using own",
+				   out_shown(shown, sizeof(shown), v));
 }

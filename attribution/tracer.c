@@ -3882,7 +3882,10 @@ static bool install(void)
 	said = P.PyTuple_GetItem(r, 0);
 	usable = P.PyLong_AsLong(P.PyTuple_GetItem(r, 1));
 	if (said && said != P.none && (text = utf8_of(said, &keep))) {
-		attr_config_notice("MEMLINE_FUNCTIONS=%s %s", cfg.functions, text);
+		char shown[OUT_SHOWN_CAP];
+
+		attr_config_notice("MEMLINE_FUNCTIONS=%s %s",
+				   out_shown(shown, sizeof(shown), cfg.functions), text);
 		if (keep)
 			P.Py_DecRef(keep);
 	}

@@ -1,7 +1,7 @@
 """The bundled example: the shapes of work the Azure guide profiles, with
 no profiler import and no decorator.  Run it under memline:
 
-    MEMLINE_FUNCTIONS=build_report,fetch_all LD_PRELOAD=build/libmemline.so python3 examples/demo.py
+    MEMLINE_FUNCTIONS=build_report,fetch_all LD_PRELOAD=$PWD/build/libmemline.so python3 examples/demo.py
 """
 import asyncio
 import json

@@ -277,3 +277,25 @@ size_t out_escape(char *buf, size_t cap, const char *s, size_t n)
 		buf[o.len < cap ? o.len : cap - 1] = '\0';
 	return o.len < cap ? o.len : (cap ? cap - 1 : 0);
 }
+
+/* The length of s[0..n) cut back to a whole UTF-8 character. */
+static size_t utf8_whole(const char *s, size_t n)
+{
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+const char *out_shown(char *buf, size_t cap, const char *s)
+{
+	size_t n = strlen(s), head, tail;
+
+	if (n <= 160)
+		return s;
+	head = utf8_whole(s, 80);
+	tail = n - 60;
+	while (tail < n && ((unsigned char)s[tail] & 0xC0) == 0x80)
+		tail++;
+	out_format(buf, cap, "%.*s...%s (%zu bytes)", (int)head, s, s + tail, n);
+	return buf;
+}

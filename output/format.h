@@ -43,4 +43,13 @@ bool out_has_control(const char *s, size_t n);
  */
 size_t out_escape(char *buf, size_t cap, const char *s, size_t n);
 
+/*
+ * A value for a message: s itself if it is short, else its start and its
+ * end around "..." and its length, "abc...xyz (5010 bytes)", in buf (cut
+ * between UTF-8 characters), so that what the message says after it is
+ * not lost to the line's limit.  cap should be OUT_SHOWN_CAP.
+ */
+enum { OUT_SHOWN_CAP = 192 };
+const char *out_shown(char *buf, size_t cap, const char *s);
+
 #endif

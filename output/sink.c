@@ -293,17 +293,6 @@ void out_notice(const char *fmt, ...)
 
 /* ---- file: ---- */
 
-/* A path for a notice: whole if short, else its start and end. */
-static const char *shown(char *buf, size_t cap, const char *path)
-{
-	size_t n = strlen(path);
-
-	if (n <= 160)
-		return path;
-	out_format(buf, cap, "%.80s...%s (%zu bytes)", path, path + n - 60, n);
-	return buf;
-}
-
 /* tmpl with %p as the pid and %% as %, in memory of its size (or NULL). */
 static char *expand(const char *tmpl)
 {
@@ -366,7 +355,7 @@ static bool held_ok(const char *path)
 static void open_failed(const char *given, const char *path, int err)
 {
 	char a[256], b[256];
-	const char *g = shown(a, sizeof(a), given), *p = shown(b, sizeof(b), path);
+	const char *g = out_shown(a, sizeof(a), given), *p = out_shown(b, sizeof(b), path);
 	struct stat st;
 
 	if (err == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {

@@ -329,6 +329,15 @@ STRICT = [
      "MEMLINE_FORMAT=\\x1b[1m%(message)s " + CONTROL + "; " + DEFAULT_FORMAT),
     ("MEMLINE_LOGGER", "log\nger",
      "MEMLINE_LOGGER=log\\nger " + CONTROL + "; using memory_profiler_logs"),
+    # a value too long for a notice's line shows its start and its end, so
+    # that what is wrong with it is still said (it was cut at 4 KiB)
+    ("MEMLINE_PRECISION", "7" * 100_000,
+     "MEMLINE_PRECISION=" + "7" * 80 + "..." + "7" * 60 + " (100000 bytes) "
+     "is not a whole number from 0 to 9; using 1"),
+    ("MEMLINE_FORMAT", "\u00e9" * 3000 + "%(message)s%(x)s",
+     "MEMLINE_FORMAT=" + "\u00e9" * 40 + "..." + "\u00e9" * 22 + "%(message)s%(x)s (6016 bytes) "
+     "has %(x)s, which is not one of %(name)s %(message)s %(levelname)s %(process)d "
+     "%(asctime)s; " + DEFAULT_FORMAT),
 ]
 
 
@@ -338,7 +347,7 @@ STRICT = [
                               "format-bare-percent", "format-trailing-percent",
                               "format-unknown-field", "format-not-utf8", "logger-not-utf8",
                               "format-newline", "format-return", "format-escape",
-                              "logger-newline"])
+                              "logger-newline", "precision-long", "format-long"])
 def test_sink_strict_setting(py, var, value, notice):
     r = memline(py, "sink_work.py", env={var: value})
     assert r.returncode == 0, r
@@ -348,6 +357,23 @@ def test_sink_strict_setting(py, var, value, notice):
     reps = check_work_reports("\n".join(l for l in r.err.split("\n")
                                         if not l.startswith("memline: ")))
     assert all(rep.precision == 1 for rep in reps)
+
+
+@per_interpreter
+def test_sink_many_malformed_selectors_in_one_notice(py):
+    # 700 selectors and a malformed one made a notice cut at 4 KiB, before
+    # it named the malformed one; thirty malformed ones are named ten
+    value = "work," + ",".join("m%d:f%d" % (i, i) for i in range(700)) + "," + \
+        ",".join("a%d b" % i for i in range(30))
+    r = memline(py, "sink_work.py", functions=value)
+    assert r.returncode == 0 and r.out == "first 3000000\nsecond 3000000\n", r
+    shown = "%s...%s (%d bytes)" % (value[:80], value[-60:], len(value))
+    named = ", ".join("'a%d b' (whitespace in its name)" % i for i in range(10))
+    said = [n for n in notices(r.err) if not n.endswith("matched no function that ran in "
+                                                          "process N")]
+    assert said == ["memline: MEMLINE_FUNCTIONS=%s has malformed selectors: %s, "
+                    "and 20 more; they are ignored" % (shown, named)], r.err
+    check_work_reports("\n".join(l for l in r.err.split("\n") if not l.startswith("memline: ")))
 
 
 @per_interpreter

@@ -1,5 +1,6 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "output/format.h"
@@ -84,4 +85,36 @@ Test(format, control_characters)
 		out_escape(buf, sizeof(buf), without[i], strlen(without[i]));
 		cr_assert_str_eq(buf, without[i]);
 	}
+}
+
+Test(format, shown_keeps_short_values_whole)
+{
+	char buf[OUT_SHOWN_CAP];
+	const char *v = "mod:func";
+
+	cr_assert_eq(out_shown(buf, sizeof(buf), v), v);
+}
+
+Test(format, shown_cuts_long_values_in_the_middle)
+{
+	char v[1001], buf[OUT_SHOWN_CAP], want[OUT_SHOWN_CAP];
+
+	for (int i = 0; i < 1000; i++)
+		v[i] = (char)('a' + i % 26);
+	v[1000] = '\0';
+	snprintf(want, sizeof(want), "%.80s...%s (1000 bytes)", v, v + 940);
+	cr_assert_str_eq(out_shown(buf, sizeof(buf), v), want);
+}
+
+Test(format, shown_cuts_between_utf8_characters)
+{
+	char v[2 * 300 + 1], buf[OUT_SHOWN_CAP];
+	const char *s;
+
+	for (int i = 0; i < 300; i++)
+		memcpy(v + 2 * i, "\xc3\xa9", 2);	/* é */
+	v[600] = '\0';
+	s = out_shown(buf, sizeof(buf), v);
+	cr_assert(out_utf8_ok(s, strlen(s)), "%s", s);
+	cr_assert(strstr(s, " (600 bytes)") != NULL, "%s", s);
 }
