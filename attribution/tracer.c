@@ -1127,6 +1127,7 @@ static __thread bool greenlet_followed;
 
 static PyObject *none(void);
 static void trace_off_if_idle(void);
+static void quiet_leave(void *ts);
 
 static void greenlet_tag_running(PyObject *mod);
 
@@ -1295,6 +1296,12 @@ static PyObject *py_greenlet_switch(PyObject *self, PyObject *args)
 		/* the exit reports are made: greenlets killed at shutdown */
 	} else if (origin && target && (attr_me.top || parked)) {
 		enter(&e);
+		/* a quiet (a callee of a selected frame, 3.8-3.11) is the
+		 * origin's: its tracing count must not go with the thread to
+		 * frames of other greenlets, nor come back to the origin from
+		 * them (a greenlet thrown into from elsewhere ending while one
+		 * was on left it raised for whoever ran next: no line events) */
+		quiet_leave(NULL);
 		greenlet_switched(origin, target);
 		leave(&e);
 	} else if (target) {

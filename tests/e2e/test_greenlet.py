@@ -76,3 +76,22 @@ def test_greenlet_imported_inside_a_running_selected_function(py):
     check_rows(drive, {"a": 1_000_000, "b": 3_000_000, "x": 2_000_000,
                        "finish": 4_000_000}, late)
     assert all(drive.occ(late[k]) == 1 for k in ("a", "b", "x", "finish")), drive
+
+
+@per_interpreter
+def test_a_greenlet_killed_from_the_hub_leaves_the_waiters_line_events(py):
+    # gevent's blocking kill (found by a helper): main's lines after the
+    # kill showed nothing, their bytes on the kill's line
+    vpy = greenlet_python(py)
+    plain = bare(vpy, "greenlet_kill.py")
+    r = memline(vpy, "greenlet_kill.py", "greenlet_kill.py:main,victim", env=P3)
+    assert r.returncode == plain.returncode == 0 and r.out == plain.out == "7000000 True\n", r
+    at = markers("greenlet_kill.py")
+    (main,) = [rep for rep in parse_reports(r.err) if rep.name == "main"]
+    assert not main.lost and not main.unfinished, r.err
+    # the victim, the hub's child as the hub is main's, runs like a callee:
+    # its buffer counts where main switched to the hub, and goes when it
+    # dies, on the line that killed it
+    check_rows(main, {"sleep": 1_000_000, "kill": -1_000_000, "x": 3_000_000,
+                      "y": 4_000_000}, at)
+    assert [main.occ(at[k]) for k in ("sleep", "kill", "x", "y", "ret")] == [1] * 5, main
