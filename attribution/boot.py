@@ -303,7 +303,9 @@ def _function_qualnames(code, quals, func, walk):
     if not code.co_flags & 0x2:
         return ()
     name = code.co_filename
-    made = name.startswith('<') and name.endswith('>')
+    # made by exec, or compiled from a source memline cannot read (a .pyc
+    # alone, a file deleted or changed since): no compiler's name known
+    made = (name.startswith('<') and name.endswith('>')) or not quals
     if func is not None:
         for q in quals:
             made = made or '<locals>' in q
@@ -641,6 +643,23 @@ def unmatched():
 
 
 _tool = [None]       # 3.12+: memline's sys.monitoring tool id
+_tool_set = [0, ()]  # its global events, and (event, callback) pairs
+
+
+def _tool_changed():
+    """Did the program set other global events or callbacks on memline's
+    tool id (set_events, register_callback)?  Each callback is put back
+    as it is read: register_callback returns the one it replaces."""
+    m = sys.monitoring
+    try:
+        if m.get_events(_tool[0]) != _tool_set[0]:
+            return True
+        changed = False
+        for event, callback in _tool_set[1]:
+            changed = m.register_callback(_tool[0], event, callback) is not callback or changed
+        return changed
+    except Exception:
+        return False
 
 
 def _tool_taken():
@@ -654,7 +673,11 @@ def _tool_taken():
     except Exception:
         return False
     if now == 'memline':
-        return False
+        if not _tool_changed():
+            return False
+        notice('the program changed the events or callbacks of sys.monitoring tool id %d, '
+               'which memline used: reports of calls after that may be missing' % _tool[0])
+        return True
     if now is None:
         notice('the program freed sys.monitoring tool id %d, which memline used: '
                'reports of calls after that may be missing' % _tool[0])
@@ -705,13 +728,14 @@ def monitor(start, resume, throw, yield_, return_, unwind, line, jump):
     m.use_tool_id(tool, 'memline')
     _tool[0] = tool
     E = m.events
-    for event, callback in ((E.PY_START, start), (E.PY_RESUME, resume),
-                            (E.PY_THROW, throw), (E.PY_YIELD, yield_),
-                            (E.PY_RETURN, return_), (E.PY_UNWIND, unwind),
-                            (E.LINE, line), (E.JUMP, jump)):
+    callbacks = ((E.PY_START, start), (E.PY_RESUME, resume), (E.PY_THROW, throw),
+                 (E.PY_YIELD, yield_), (E.PY_RETURN, return_), (E.PY_UNWIND, unwind),
+                 (E.LINE, line), (E.JUMP, jump))
+    for event, callback in callbacks:
         m.register_callback(tool, event, callback)
     # PY_UNWIND and PY_THROW cannot be local; they fire only on exceptions
     m.set_events(tool, E.PY_START | E.PY_UNWIND | E.PY_THROW)
+    _tool_set[:] = [E.PY_START | E.PY_UNWIND | E.PY_THROW, callbacks]
     # JUMP: a backward jump within one line is a line event for settrace
     local = E.LINE | E.PY_RETURN | E.PY_YIELD | E.PY_RESUME | E.JUMP
 

@@ -8,6 +8,11 @@ _last_lines = [None, None]          # a text and its lines: a file's functions
                                     # are read one after another
 
 
+# code that is never a def's or class's block, even on a decorator's or a
+# def's line (a lambda as a default value)
+_NO_BLOCK = ('<lambda>', '<listcomp>', '<setcomp>', '<dictcomp>', '<genexpr>')
+
+
 def _source(code):
     """(filename, first line number, [line texts]) as memory_profiler shows:
     from the first decorator (or def, class) line to the last line of the
@@ -36,7 +41,7 @@ def _source(code):
         while n > last and not lines[n - 1].strip():
             n -= 1
         last = max(last, n)
-    elif lines:
+    elif lines and code.co_name not in _NO_BLOCK:
         end = _block_end(lines, first, filename)
         if end is not None:
             last = max(last, end)
@@ -69,7 +74,9 @@ def _read(filename, loader):
     cache = getattr(sys.modules.get('linecache'), 'cache', None)
     entry = cache.get(filename) if isinstance(cache, dict) else None
     if isinstance(entry, tuple) and len(entry) >= 3 and isinstance(entry[2], list):
-        return ''.join(l for l in entry[2] if isinstance(l, str))
+        # one line each, as inspect reads them, with or without its end
+        return ''.join(l if l.endswith(('\n', '\r')) else l + '\n'
+                       for l in entry[2] if isinstance(l, str))
     if pseudo:
         return None
     mod_loader, mod_name = loader
@@ -132,10 +139,24 @@ def _normal_encoding(name):
     return name
 
 
+def _head_lines(data):
+    """The first two lines, however long (\n, \r\n and \r end a line)."""
+    lines, at = [], 0
+    while len(lines) < 2 and at < len(data):
+        ends = [e for e in (data.find(b'\n', at), data.find(b'\r', at)) if e >= 0]
+        if not ends:
+            lines.append(data[at:])
+            break
+        e = min(ends)
+        lines.append(data[at:e])
+        at = e + (2 if data[e:e + 2] == b'\r\n' else 1)
+    return lines
+
+
 def _decode(data):
     if data.startswith(b'\xef\xbb\xbf'):
         return data[3:].decode('utf-8', 'replace')
-    head = data[:16384].splitlines()[:2]     # \n, \r\n and \r end lines
+    head = _head_lines(data)
     enc = _cookie(head[0]) if head else None
     if enc is None and len(head) > 1:         # line 2 counts after a blank or comment
         lead = head[0].lstrip(b' \t\f')
@@ -170,7 +191,10 @@ def _last_code_line(code):
 
 
 def _indent(line):
-    return len(line) - len(line.lstrip(' \t\f'))
+    """The line's indentation as the tokenizer counts it: a form feed
+    starts the count again."""
+    lead = line[:len(line) - len(line.lstrip(' \t\f'))]
+    return len(lead) - lead.rfind('\f') - 1
 
 
 def _is_head(stripped):
@@ -215,7 +239,7 @@ def _block_end(lines, first, filename):
 def _shallow(line, depth):
     """A line of code (not blank, not a comment) no deeper than depth."""
     s = line.lstrip(' \t\f')
-    return bool(s) and s[0] != '#' and len(line) - len(s) <= depth
+    return bool(s) and s[0] != '#' and _indent(line) <= depth
 
 
 def _shallow_lines(lines, after, depth):

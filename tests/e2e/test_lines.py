@@ -1064,6 +1064,24 @@ def test_the_program_freeing_memlines_monitoring_tool_is_said(py):
 
 
 @per_interpreter
+@pytest.mark.parametrize("how", ["callback", "events"])
+def test_the_program_changing_memlines_monitoring_tool_is_said(py, how):
+    plain = bare(py, "tool_changed.py", [how])
+    r = memline(py, "tool_changed.py", "work,later", [how])
+    assert r.returncode == plain.returncode == 0, r
+    assert r.out == plain.out == "10\n20\ndone\n", r
+    reps = parse_reports(r.err, PREFIX)
+    assert not any(rep.unfinished for rep in reps), r.err
+    if minor(py) < 12:
+        assert notices(r.err) == [] and len(reps) == 2, r.err
+        return
+    assert notices(r.err) == [
+        "memline: the program changed the events or callbacks of sys.monitoring tool id 4, "
+        "which memline used: reports of calls after that may be missing"], r.err
+    assert len(reps) == 1, r.err
+
+
+@per_interpreter
 def test_subinterpreters_run_as_bare(py):
     # Only the main interpreter's functions report: work(), run by a
     # subinterpreter, is never selected (and said to match nothing); the

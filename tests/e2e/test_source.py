@@ -1,0 +1,108 @@
+"""Where a report's rows and Line Contents come from -- the function's
+source -- in the corners a helper found, on every interpreter: a coding
+cookie past the first 16 KiB, a form feed before a def, a lambda on a
+decorator's line, a function whose source is gone, a notebook-like cell
+that linecache holds without line ends.  Each program is written to a
+temporary directory; the expected rows are what inspect gives bare."""
+import subprocess
+
+from test_lines import P3, Result, near, notices, parse_reports, per_interpreter, run, minor
+
+
+def profile(py, script, functions, cwd=None):
+    return Result(run([py, str(script)], preload=True, cwd=cwd,
+                      env_extra={"MEMLINE_FUNCTIONS": functions, **P3}))
+
+
+def contents(rep):
+    return [rep.rows[n][3] for n in sorted(rep.rows)]
+
+
+@per_interpreter
+def test_coding_cookie_after_a_first_line_longer_than_16_kib(py, tmp_path):
+    # the cookie was looked for in the first 16 KiB only: the latin-1 text
+    # read as UTF-8 showed replacement characters
+    script = tmp_path / "cookie.py"
+    script.write_bytes(b"#" + b"x" * 20_000 + b"\n# coding: latin-1\n"
+                       b"def f():\n    s = '\xe9\xe8'\n    return s\n\n\nprint(f() == '\\xe9\\xe8')\n")
+    r = profile(py, script, "f")
+    if minor(py) <= 9:       # 3.8 and 3.9 refuse such a file themselves
+        assert r.returncode == 1 and "SyntaxError" in r.err, r
+        return
+    assert r.returncode == 0 and r.out == "True\n", r
+    (rep,) = parse_reports(r.err)
+    assert contents(rep) == ["def f():", "    s = '\u00e9\u00e8'", "    return s"], rep
+
+
+@per_interpreter
+def test_form_feed_before_a_def_at_column_0(py, tmp_path):
+    # the form feed was counted as indentation: the block's parse failed,
+    # and its last line (a closing bracket) was left out
+    script = tmp_path / "ff.py"
+    script.write_text("\x0cdef f():\n    return bytearray(\n        10_000_000,\n    )\n\n\n"
+                      "print(len(f()))\n")
+    r = profile(py, script, "f")
+    assert r.returncode == 0 and r.out == "10000000\n", r
+    (rep,) = parse_reports(r.err)
+    assert sorted(rep.rows) == [1, 2, 3, 4], rep
+    assert near(sum(rep.inc(n) or 0 for n in rep.rows), 10_000_000), rep
+
+
+@per_interpreter
+def test_lambda_on_a_decorators_line_is_its_own_line(py, tmp_path):
+    # a lambda (or comprehension) on a decorator's or a def's line got the
+    # rows of the whole def
+    script = tmp_path / "lam.py"
+    script.write_text("def deco(key):\n"
+                      "    key()\n"
+                      "    return lambda f: f\n"
+                      "\n"
+                      "\n"
+                      "@deco(key=lambda: len(bytearray(10_000_000)))\n"
+                      "def target():\n"
+                      "    x = 1\n"
+                      "    return x\n"
+                      "\n"
+                      "\n"
+                      "print(target())\n")
+    r = profile(py, script, "lam.py:<lambda>")
+    assert r.returncode == 0 and r.out == "1\n", r
+    reps = parse_reports(r.err)
+    assert [sorted(rep.rows) for rep in reps] == [[6], [3]], r.err
+    assert reps[0].occ(6) == 1
+
+
+@per_interpreter
+def test_dotted_selector_of_a_function_whose_source_is_gone(py, tmp_path):
+    # 3.8-3.10 find a method's qualified name by compiling its source
+    # again: with only the .pyc left, C.m matched nothing
+    (tmp_path / "gone.py").write_text("class C:\n    def m(self):\n"
+                                      "        self.b = bytearray(1_000_000)\n"
+                                      "        return len(self.b)\n")
+    subprocess.run([py, "-m", "compileall", "-b", "-q", str(tmp_path / "gone.py")], check=True)
+    (tmp_path / "gone.py").unlink()
+    main = tmp_path / "main.py"
+    main.write_text("import gone\nprint(gone.C().m())\n")
+    r = profile(py, main, "C.m", cwd=str(tmp_path))
+    assert r.returncode == 0 and r.out == "1000000\n", r
+    assert notices(r.err) == [], r.err
+    (rep,) = parse_reports(r.err)
+    assert rep.filename.endswith("gone.py") and sorted(rep.rows) == [2, 3, 4], rep
+    assert near(rep.inc(3), 1_000_000), rep
+
+
+@per_interpreter
+def test_linecache_lines_without_their_ends(py, tmp_path):
+    # a notebook-like cell held by linecache as lines without '\n' showed
+    # as one line
+    script = tmp_path / "cell.py"
+    script.write_text("import linecache\n"
+                      "lines = ['def cell():', '    a = bytearray(1_000_000)', '    return len(a)']\n"
+                      "linecache.cache['<cell-1>'] = (0, None, lines, '<cell-1>')\n"
+                      "exec(compile('\\n'.join(lines) + '\\n', '<cell-1>', 'exec'))\n"
+                      "print(cell())\n")
+    r = profile(py, script, "cell")
+    assert r.returncode == 0 and r.out == "1000000\n", r
+    (rep,) = parse_reports(r.err)
+    assert contents(rep) == ["def cell():", "    a = bytearray(1_000_000)",
+                             "    return len(a)"], rep
