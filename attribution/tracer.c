@@ -3367,12 +3367,37 @@ static PyObject *mon_resume(PyObject *self, PyObject *const *args, ssize_t n)
 	return none();
 }
 
+/*
+ * 3.13 handles pending signals at a generator's resume point after a yield
+ * before it raises PY_RESUME: a handler's exception (KeyboardInterrupt)
+ * is raised there, inside the generator, with no resume event.  Its next
+ * event (a line of an except clause, a yield, PY_UNWIND) finds the frame
+ * of a suspended invocation running: it resumes then.  The top
+ * invocation after, or NULL.
+ */
+static struct attr_inv *resumed_late(PyObject *code)
+{
+	struct code_info *ci;
+	struct attr_inv *top;
+	struct saved_error e;
+
+	if (!suspended_n || !(ci = code_cached(code)) || !ci->selected || !ci->generator)
+		return NULL;
+	enter(&e);
+	resume(current_frame());
+	leave(&e);
+	top = attr_me.top;
+	return top && top->ci == ci && is_running(top) ? top : NULL;
+}
+
 static PyObject *mon_leave(bool yielding, PyObject *code, PyObject *value)
 {
 	struct attr_inv *top = attr_me.top;	/* PY_UNWIND is global: compare cheaply first */
 	struct saved_error e;
 
-	if (top && top->ci->code == code && is_running(top)) {
+	if (!(top && top->ci->code == code && is_running(top)))
+		top = resumed_late(code);
+	if (top) {
 		enter(&e);
 		if (yielding)
 			suspend(top, value);
@@ -3478,7 +3503,9 @@ static PyObject *mon_line(PyObject *self, PyObject *const *args, ssize_t n)
 
 	(void)self;
 	(void)n;
-	if (top && top->ci->code == args[0] && is_running(top)) {
+	if (!(top && top->ci->code == args[0] && is_running(top)))
+		top = resumed_late(args[0]);
+	if (top) {
 		attr_me.busy++;
 		line(top, (int)small_long(args[1]));
 		attr_me.busy--;

@@ -1660,6 +1660,28 @@ def test_selector_absolute_path_of_a_script_run_by_a_relative_one(py):
 
 
 @per_interpreter
+@pytest.mark.parametrize("how", ["caught", "finally"])
+def test_generator_interrupted_where_it_resumes(py, how):
+    plain = bare(py, "gen_resume_signal.py", [how])
+    r = memline(py, "gen_resume_signal.py", "caught" if how == "caught" else "ended", [how],
+                env=P3)
+    assert r.returncode == plain.returncode == 0 and r.out == plain.out, (r, plain.out)
+    assert notices(r.err) == [], r.err
+    (rep,) = parse_reports(r.err)
+    assert not rep.unfinished, r.err
+    at = markers("gen_resume_signal.py")
+    if how == "caught":
+        assert r.out == "1\n(None, 3000000)\n[]\n", r
+        assert [rep.occ(at[k]) for k in ("c_except", "c_b", "c_del", "c_buf", "c_yield3")] \
+            == [1] * 5, rep
+        check_rows(rep, {"c_b": 2_000_000, "c_del": -2_000_000, "c_buf": 3_000_000}, at)
+    else:
+        assert r.out == "1\nfinally\nKeyboardInterrupt\n[]\n", r
+        assert [rep.occ(at[k]) for k in ("e_a", "e_print", "e_del")] == [1] * 3, rep
+        check_rows(rep, {"e_a": 1_000_000, "e_del": -1_000_000}, at)
+
+
+@per_interpreter
 def test_tracer_cleared_while_none_was_on_keeps_line_events(py):
     # sys.settrace(None), or of what sys.gettrace() said (None): 3.8-3.11
     # lost memline's line events from there on, as if a tracer had come
