@@ -29,6 +29,16 @@ def run_mode(py, mode, functions, env=None):
     return parse_reports(r.err)
 
 
+def run_prog(py, name, functions, out):
+    """name run bare and under memline with greenlet: the same output, out;
+    the memline run and its reports."""
+    vpy = greenlet_python(py)
+    plain = bare(vpy, name)
+    r = memline(vpy, name, functions, env=P3)
+    assert r.returncode == plain.returncode == 0 and r.out == plain.out == out, r
+    return r, parse_reports(r.err)
+
+
 @per_interpreter
 def test_the_same_function_in_two_greenlets(py):
     # was one report (taken for a recursion), the other greenlet's lines lost
@@ -61,11 +71,7 @@ def test_a_child_greenlets_bytes_count_where_it_was_switched_to(py):
 
 @per_interpreter
 def test_greenlet_imported_inside_a_running_selected_function(py):
-    vpy = greenlet_python(py)
-    plain = bare(vpy, "greenlet_late.py")
-    r = memline(vpy, "greenlet_late.py", "drive,work", env=P3)
-    assert r.returncode == plain.returncode == 0 and r.out == plain.out == "4000000\n", r
-    reps = parse_reports(r.err)
+    r, reps = run_prog(py, "greenlet_late.py", "drive,work", "4000000\n")
     (drive,) = [rep for rep in reps if rep.name == "drive"]
     assert len(reps) == 3 and not drive.unfinished, r.err
     late = markers("greenlet_late.py")
@@ -82,12 +88,9 @@ def test_greenlet_imported_inside_a_running_selected_function(py):
 def test_a_greenlet_killed_from_the_hub_leaves_the_waiters_line_events(py):
     # gevent's blocking kill (found by a helper): main's lines after the
     # kill showed nothing, their bytes on the kill's line
-    vpy = greenlet_python(py)
-    plain = bare(vpy, "greenlet_kill.py")
-    r = memline(vpy, "greenlet_kill.py", "greenlet_kill.py:main,victim", env=P3)
-    assert r.returncode == plain.returncode == 0 and r.out == plain.out == "7000000 True\n", r
+    r, reps = run_prog(py, "greenlet_kill.py", "greenlet_kill.py:main,victim", "7000000 True\n")
     at = markers("greenlet_kill.py")
-    (main,) = [rep for rep in parse_reports(r.err) if rep.name == "main"]
+    (main,) = [rep for rep in reps if rep.name == "main"]
     assert not main.lost and not main.unfinished, r.err
     # the victim, the hub's child as the hub is main's, runs like a callee:
     # its buffer counts where main switched to the hub, and goes when it

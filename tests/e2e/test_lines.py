@@ -1047,27 +1047,10 @@ def test_the_program_taking_memlines_monitoring_tool_is_said(py):
 
 
 @per_interpreter
-def test_the_program_freeing_memlines_monitoring_tool_is_said(py):
-    plain = bare(py, "tool_freed.py")
-    r = memline(py, "tool_freed.py", "work,later")
-    assert r.returncode == plain.returncode == 0, r
-    assert r.out == plain.out == "10\n20 30\ndone\n", r
-    reps = parse_reports(r.err, PREFIX)
-    assert not any(rep.unfinished for rep in reps), r.err
-    if minor(py) < 12:
-        assert notices(r.err) == [] and len(reps) == 3, r.err
-        return
-    assert notices(r.err) == [
-        "memline: the program freed sys.monitoring tool id 4, which memline used: "
-        "reports of calls after that may be missing"], r.err
-    assert len(reps) == 1, r.err
-
-
-@per_interpreter
-@pytest.mark.parametrize("how", ["callback", "events"])
-def test_the_program_changing_memlines_monitoring_tool_is_said(py, how):
-    plain = bare(py, "tool_changed.py", [how])
-    r = memline(py, "tool_changed.py", "work,later", [how])
+@pytest.mark.parametrize("how", ["freed", "callback", "events"])
+def test_the_program_taking_memlines_monitoring_tool_away_is_said(py, how):
+    plain = bare(py, "tool_lost.py", [how])
+    r = memline(py, "tool_lost.py", "work,later", [how])
     assert r.returncode == plain.returncode == 0, r
     assert r.out == plain.out == "10\n20\ndone\n", r
     reps = parse_reports(r.err, PREFIX)
@@ -1075,9 +1058,10 @@ def test_the_program_changing_memlines_monitoring_tool_is_said(py, how):
     if minor(py) < 12:
         assert notices(r.err) == [] and len(reps) == 2, r.err
         return
-    assert notices(r.err) == [
-        "memline: the program changed the events or callbacks of sys.monitoring tool id 4, "
-        "which memline used: reports of calls after that may be missing"], r.err
+    what = ("freed sys.monitoring tool id 4" if how == "freed" else
+            "changed the events or callbacks of sys.monitoring tool id 4")
+    assert notices(r.err) == ["memline: the program %s, which memline used: reports of "
+                              "calls after that may be missing" % what], r.err
     assert len(reps) == 1, r.err
 
 
