@@ -200,4 +200,8 @@ void attr_totals_get(struct attr_totals *out)
 	out->heap_live = atomic_load_explicit(&attr_live_total, memory_order_relaxed) + pending -
 			 out->anon_live;
 	out->peak = atomic_load_explicit(&attr_peak, memory_order_relaxed);
+	/* threads' pending bytes reach the peak only when published: the
+	 * peak is at least what is live now, a moment the process reached */
+	if (out->peak < out->heap_live + out->anon_live)
+		out->peak = out->heap_live + out->anon_live;
 }

@@ -1058,11 +1058,23 @@ static void prune_waiting(struct attr_thread *t)
 	}
 }
 
-/* MEMLINE_ASYNC=thread: v, suspended or parked, keeps counting this
- * thread's bytes on the line it waits at (an await, a greenlet switch). */
+/*
+ * MEMLINE_ASYNC=thread: v, suspended or parked, keeps counting this
+ * thread's bytes on the line it waits at (an await, a greenlet switch).
+ * An invocation is in one thread's list at a time: one resumed on another
+ * thread (a generator advanced from two threads) stays in the first
+ * thread's list, detached, until that thread prunes it, and meanwhile its
+ * waits count nothing -- linking it into a second list rewrote its link
+ * while the first list still held it (a list that looped: a hang), and
+ * the first thread's hooks walk its list without the GIL.
+ */
 static void wait_on_thread(struct attr_inv *v)
 {
 	if (cfg.async != ATTR_ASYNC_THREAD)
+		return;
+	if (v->waiting_on == &attr_me && v->hot.detached)
+		prune_waiting(&attr_me);
+	if (v->waiting_on)
 		return;
 	v->hot.detached = false;
 	v->waiting_on = &attr_me;

@@ -1644,6 +1644,20 @@ def test_selector_absolute_path_of_a_script_run_by_a_relative_one(py):
 
 
 @per_interpreter
+@pytest.mark.parametrize("how,out,loops", [("pool", "100\n", 101), ("handoff", "200000\n", 5)])
+def test_generator_advanced_from_two_threads_with_async_thread(py, how, out, loops):
+    # its waiting-list link was rewritten while another thread's list held
+    # it: the list looped, and the process spun for ever
+    r = Result(run([py, prog("gen_two_threads.py"), how], preload=True, timeout=60,
+                   env_extra={"MEMLINE_FUNCTIONS": "items", "MEMLINE_ASYNC": "thread", **P3}))
+    assert r.returncode == 0 and r.out == out, r
+    assert notices(r.err) == [], r.err
+    (rep,) = parse_reports(r.err)
+    at = markers("gen_two_threads.py")
+    assert not rep.unfinished and rep.occ(at["loop"]) == loops, rep
+
+
+@per_interpreter
 @pytest.mark.parametrize("how", ["caught", "finally"])
 def test_generator_interrupted_where_it_resumes(py, how):
     plain = bare(py, "gen_resume_signal.py", [how])
