@@ -404,16 +404,22 @@ static int hand_back(void *arg)
 	return -1;
 }
 
+/* The exception being raised, taken: normalized, its traceback in it. */
+static void fetch_raised(PyObject **t, PyObject **v, PyObject **tb)
+{
+	P.PyErr_Fetch(t, v, tb);
+	P.PyErr_NormalizeException(t, v, tb);
+	if (*v && *tb)
+		P.PyException_SetTraceback(*v, *tb);
+}
+
 /* The exception just raised takes the place of exc, one that was
  * unwinding (borrowed), which becomes its context. */
 static void raised_in_place_of(PyObject *exc)
 {
 	PyObject *t, *v, *tb;
 
-	P.PyErr_Fetch(&t, &v, &tb);
-	P.PyErr_NormalizeException(&t, &v, &tb);
-	if (v && tb)
-		P.PyException_SetTraceback(v, tb);
+	fetch_raised(&t, &v, &tb);
 	if (v && exc && v != exc) {
 		P.Py_IncRef(exc);
 		P.PyException_SetContext(v, exc);
@@ -2560,10 +2566,7 @@ static PyObject *raise_at_return(PyObject *r)
 		hand_back(NULL);
 		return NULL;
 	}
-	P.PyErr_Fetch(&t, &v, &tb);
-	P.PyErr_NormalizeException(&t, &v, &tb);
-	if (v && tb)
-		P.PyException_SetTraceback(v, tb);
+	fetch_raised(&t, &v, &tb);
 	hand_back(NULL);
 	raised_in_place_of(v);
 	drop_fetched(t, v, tb);
@@ -2592,10 +2595,7 @@ static PyObject *signals_at_return(PyObject *r)
 		P.Py_DecRef(r);
 		return NULL;
 	}
-	P.PyErr_Fetch(&t, &v, &tb);
-	P.PyErr_NormalizeException(&t, &v, &tb);
-	if (v && tb)
-		P.PyException_SetTraceback(v, tb);
+	fetch_raised(&t, &v, &tb);
 	if (P.PyErr_CheckSignals() == 0) {
 		P.PyErr_Restore(t, v, tb);
 		return NULL;
