@@ -130,7 +130,7 @@ def configure(spec):
         if kind == 'module':
             scope = _nfkc(scope)
         elif kind == 'path':
-            scope = _path_pattern(scope)
+            scope = _path_pattern(_fs_text(scope))
         pattern = _nfkc(pattern)
         _selectors.append([text, kind, scope, pattern, pattern.rpartition('.')[2]])
     if not wrong:
@@ -142,6 +142,21 @@ def configure(spec):
     if not _selectors:
         said = said.rpartition(';')[0] + '; no line reports'
     return said, len(_selectors)
+
+
+def _fs_text(text):
+    """A path of MEMLINE_FUNCTIONS (read as UTF-8) as Python decodes file
+    names, which a code's file name is: under a locale that is not UTF-8
+    (latin-1, or ascii with PYTHONUTF8=0) the bytes of a non-ASCII name
+    decode otherwise."""
+    enc = sys.getfilesystemencoding()
+    if enc.replace('-', '').replace('_', '').lower() == 'utf8':
+        return text
+    try:
+        return text.encode('utf-8', 'surrogateescape').decode(
+            enc, sys.getfilesystemencodeerrors())
+    except (UnicodeError, LookupError):
+        return text
 
 
 def _shown(text):
@@ -495,16 +510,37 @@ def log(name, lines):
                'reports it did not take are lost' % (name, type(failed).__name__, failed))
 
 
+def _shut(h):
+    """A file handler closed by logging.shutdown (at exit, before an
+    unfinished invocation reports) or by the program: a record would open
+    its file again -- mode 'w' truncated it, the program's log lost, on
+    3.8 and 3.9 -- or be dropped (3.10+, mode 'w').  3.8 and 3.9 do not say
+    a handler is closed: one without a stream that opened its file when it
+    was made (not delay) is; a delayed one only if its mode is 'w' and its
+    file has content (opened first by memline's record, it would truncate
+    the file too)."""
+    if getattr(h, 'baseFilename', None) is None or getattr(h, 'stream', True) is not None:
+        return False
+    if getattr(h, '_closed', False) or not getattr(h, 'delay', True):
+        return True
+    if not str(getattr(h, 'mode', 'a')).startswith('w'):
+        return False
+    try:
+        return posix.stat(h.baseFilename).st_size > 0
+    except (OSError, TypeError, ValueError):
+        return False
+
+
 def _taken(logging, logger):
     """Would logging show an INFO record of logger?  Not with logging left
     unconfigured (its last resort shows WARNING and up), a level above
-    INFO, a logger disabled (by a dictConfig), or no handler at INFO."""
+    INFO, a logger disabled (by a dictConfig), or no open handler at INFO."""
     if logger.disabled or not logger.isEnabledFor(logging.INFO):
         return False
     c = logger
     while c is not None:
         for h in c.handlers:
-            if h.level <= logging.INFO:
+            if h.level <= logging.INFO and not _shut(h):
                 return True
         if not c.propagate:
             return False
@@ -521,12 +557,13 @@ def _note_signal(signum, frame):
 
 
 def signals_wait():
-    """Main thread, before the logging sink runs the program's handlers:
-    the program's Python signal handlers give way to one that only notes
-    the signal, so that none raises inside logging (between a lock's
-    acquire and its release).  Returns [(signum, handler)] to put back.
-    All that needs memory comes first: a MemoryError while handlers are
-    being replaced puts back those already replaced, then propagates."""
+    """Main thread, before memline's Python runs the program's logging
+    handlers (or reads a source): the program's Python signal handlers give
+    way to one that only notes the signal, so that none raises inside
+    logging (between a lock's acquire and its release).  Returns
+    [(signum, handler)] to put back.  All that needs memory comes first: a
+    MemoryError while handlers are being replaced puts back those already
+    replaced, then propagates."""
     sig = sys.modules.get('_signal')
     found = []
     for n in range(1, 65) if sig is not None else ():
@@ -543,39 +580,35 @@ def signals_wait():
             except (ValueError, OSError, TypeError):
                 continue
     except BaseException:
-        signals_resume(found)   # puts back only those replaced
+        for n in signals_resume(found)[1]:    # puts back only those replaced
+            posix.kill(posix.getpid(), n)
         raise
     return found
 
 
 def signals_resume(waiting):
-    """After: the handlers back, and the signals that came meanwhile raised
-    again -- their handlers run now, in memline's Python, and an exception
-    of theirs is the program's, raised where the report was made."""
+    """After: the handlers back.  Returns (the signals whose handler was
+    put back, the signals that came meanwhile, each once) for memline to
+    restore the first ones' exact actions (flags such as siginterrupt's)
+    and, out of its own Python, send the others again: their handlers then
+    run at CPython's next check, in the program's code.  Each once however
+    often it came: CPython too runs a handler once per check for any number
+    of deliveries (a timer's, say)."""
     sig = sys.modules.get('_signal')
-    for n, h in waiting:
+    put_back = []
+    for n, h in waiting:    # every one, even with memory short
         try:
             if sig.getsignal(n) is _note_signal:
                 sig.signal(n, h)
-        except (ValueError, OSError, TypeError):
+                put_back.append(n)
+        except (ValueError, OSError, TypeError, MemoryError):
             pass
-    # each signal once, however often it came: CPython too runs a handler
-    # once per check for any number of deliveries (a timer's, say)
-    noted = list(dict.fromkeys(_noted_signals))
-    del _noted_signals[:]
-    failed = None
-    for i, n in enumerate(noted):
-        try:
-            sig.raise_signal(n)
-        except BaseException as e:
-            failed = e
-            break
-    if failed is not None:
-        # not from an except clause: a handler that raises at the next
-        # check would chain memline's frames into the program's exception
-        for later in noted[i + 1:]:     # CPython runs these at its next check
-            posix.kill(posix.getpid(), later)
-        raise failed
+    try:
+        noted = list(dict.fromkeys(_noted_signals))
+        del _noted_signals[:]
+    except MemoryError:
+        noted = []          # still noted: sent after the next wait
+    return put_back, noted
 
 
 def _emit(logging, name, lines):
@@ -585,8 +618,8 @@ def _emit(logging, name, lines):
         if not _untaken_said[0]:
             _untaken_said[0] = True
             notice('MEMLINE_OUTPUT=logging: logging would not show the INFO records of logger '
-                   '%r (not configured, a level above INFO, or the logger disabled): reports '
-                   'go to stderr until it does' % name)
+                   '%r (not configured, a level above INFO, the logger disabled, or its file '
+                   'handlers closed): reports go to stderr until it does' % name)
         to_stderr(lines)
         return
     failed = None

@@ -79,9 +79,18 @@ const char *attr_config_format_problem(const char *fmt, char *buf, size_t cap)
 
 			if (!end)
 				return "has a %( with no )";
-			out_format(buf, cap, "has %.*s, which is not one of %%(name)s %%(message)s "
+			size_t len = (size_t)(end - p) + (end[1] ? 2 : 1), shown = len;
+
+			/* a long field: its start, cut at a whole character, so that
+			 * the reason still fits the notice */
+			if (len > 60) {
+				shown = 60;
+				while (shown > 0 && ((unsigned char)p[shown] & 0xC0) == 0x80)
+					shown--;
+			}
+			out_format(buf, cap, "has %.*s%s, which is not one of %%(name)s %%(message)s "
 				   "%%(levelname)s %%(process)d %%(asctime)s",
-				   (int)(end - p + (end[1] ? 2 : 1)), p);
+				   (int)shown, p, shown < len ? "..." : "");
 			return buf;
 		}
 	}

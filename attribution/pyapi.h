@@ -76,9 +76,11 @@ enum {
 	X(long long, PyLong_AsLongLong, (PyObject *), 1)                        \
 	X(PyObject *, PyLong_FromLongLong, (long long), 1)                      \
 	X(const char *, PyUnicode_AsUTF8, (PyObject *), 1)                      \
+	X(const char *, PyUnicode_AsUTF8AndSize, (PyObject *, ssize_t *), 1)    \
 	X(PyObject *, PyUnicode_FromStringAndSize, (const char *, ssize_t), 1)  \
 	X(PyObject *, PyUnicode_DecodeUTF8, (const char *, ssize_t, const char *), 1) \
 	X(PyObject *, PyUnicode_AsEncodedString, (PyObject *, const char *, const char *), 1) \
+	X(PyObject *, PyUnicode_EncodeFSDefault, (PyObject *), 0)               \
 	X(PyObject *, PyList_New, (ssize_t), 1)                                 \
 	X(int, PyList_Append, (PyObject *, PyObject *), 1)                      \
 	X(ssize_t, PyList_Size, (PyObject *), 1)                                \
@@ -108,6 +110,8 @@ enum {
 	X(void, PyThreadState_EnterTracing, (void *), 0)                        \
 	X(void, PyThreadState_LeaveTracing, (void *), 0)                        \
 	X(int, PyCode_AddWatcher, (int (*)(int, PyObject *)), 0)               \
+	X(int, PyGC_Disable, (void), 0)                                         \
+	X(int, PyGC_Enable, (void), 0)                                          \
 	X(void, PyGILState_Release, (int), 1)
 
 struct attr_pyapi {

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -311,10 +312,68 @@ static void tracing_count(void *ts, bool up)
  */
 static __thread int own_depth __attribute__((tls_model("initial-exec")));
 
+/*
+ * Nor does the program's garbage collection run inside it (3.10+): a
+ * collection that memline's Python set off would run the program's
+ * finalizers and weakref callbacks there, unreported, and free the
+ * program's cycles uncounted on the line that ran.  Automatic collection
+ * is off meanwhile, as the program left it otherwise; the next collection
+ * comes with the program's next allocation, in its own code, as bare.
+ */
+static __thread bool gc_paused __attribute__((tls_model("initial-exec")));
+
+/*
+ * 3.8/3.9 have no PyGC_Disable: the collector's "enabled" flag itself,
+ * in _PyRuntime.gc (3.8, offset 344) or PyInterpreterState.gc (3.9, 616),
+ * 12 bytes in (the internal headers).  Trusted only if the fields around
+ * it read as a collector's at start-up: enabled 0 or 1, the thresholds of
+ * the three generations 700, 10 and 10 (gc+40, +64, +88).  Else left
+ * alone, and a collection may run inside memline's Python, as before.
+ */
+static int *gc_enabled_field;
+
+static void gc_field_find(void)
+{
+	char *gc = NULL;
+
+	if (P.minor == 8)
+		gc = dlsym(RTLD_DEFAULT, "_PyRuntime");
+	else if (P.minor == 9)
+		gc = *(char **)((char *)P.PyThreadState_Get() + 16);	/* .interp */
+	if (!gc)
+		return;
+	gc += P.minor == 8 ? 344 : 616;
+	if ((*(int *)(gc + 12) & ~1) == 0 && *(int *)(gc + 40) == 700 &&
+	    *(int *)(gc + 64) == 10 && *(int *)(gc + 88) == 10)
+		gc_enabled_field = (int *)(gc + 12);
+}
+
+static bool gc_pause(void)
+{
+	bool was;
+
+	if (P.PyGC_Disable)
+		return P.PyGC_Disable() == 1;
+	if (!gc_enabled_field)
+		return false;
+	was = *gc_enabled_field == 1;
+	*gc_enabled_field = 0;
+	return was;
+}
+
 static void own_python(bool enter_it)
 {
+	if (enter_it && own_depth == 0)
+		gc_paused = gc_pause();
 	own_depth += enter_it ? 1 : -1;
 	tracing_count(P.PyThreadState_Get(), enter_it);
+	if (!enter_it && own_depth == 0 && gc_paused) {
+		gc_paused = false;
+		if (P.PyGC_Enable)
+			P.PyGC_Enable();
+		else
+			*gc_enabled_field = 1;
+	}
 }
 
 /*
@@ -613,6 +672,18 @@ static void skipped_call(PyObject *code)
 	skipped[skipped_next % SKIPPED_KEPT].code = code;
 	skipped[skipped_next % SKIPPED_KEPT].calls = 1;
 	skipped_next++;
+}
+
+/* memline's C memory ran out where an invocation starts (0) or is
+ * reported (1): the report is lost, said once per process for each. */
+static void memory_out(int which, const char *where)
+{
+	static bool said[2];
+
+	if (!said[which]) {
+		said[which] = true;
+		out_notice("out of memory in %s; a report may be missing", where);
+	}
 }
 
 static void lost_calls(struct code_info *ci, int calls)
@@ -1459,11 +1530,12 @@ static void start(struct code_info *ci, PyObject *frame)
 	if (!load_source(ci))
 		return;
 	v = calloc(1, sizeof(*v));
-	if (!v)
-		return;
-	v->hot.rows = calloc((size_t)ci->nrows, sizeof(struct attr_row));
-	if (!v->hot.rows) {
+	if (v && !(v->hot.rows = calloc((size_t)ci->nrows, sizeof(struct attr_row)))) {
 		free(v);
+		v = NULL;
+	}
+	if (!v) {
+		memory_out(0, "start");
 		return;
 	}
 	v->ci = ci;
@@ -2000,6 +2072,34 @@ static const char *utf8_of(PyObject *s, PyObject **keep)
 	return P.PyBytes_AsString(*keep);
 }
 
+/* utf8_of, and the text's length: a NUL inside (a source line may hold
+ * one) does not end it. */
+static const char *utf8_len_of(PyObject *s, PyObject **keep, size_t *len)
+{
+	ssize_t n = 0;
+	const char *t = s ? P.PyUnicode_AsUTF8AndSize(s, &n) : NULL;
+
+	if (t) {
+		*keep = NULL;
+		*len = (size_t)n;
+		return t;
+	}
+	t = utf8_of(s, keep);
+	*len = !t ? 0 : *keep ? (size_t)P.PyBytes_Size(*keep) : strlen(t);
+	return t;
+}
+
+/* A file name as the bytes it names on disk (the file system encoding:
+ * not UTF-8 under a latin-1 locale, say), else as utf8_of. */
+static const char *fs_bytes_of(PyObject *s, PyObject **keep)
+{
+	*keep = s && P.PyUnicode_EncodeFSDefault ? P.PyUnicode_EncodeFSDefault(s) : NULL;
+	if (*keep)
+		return P.PyBytes_AsString(*keep);
+	P.PyErr_Clear();
+	return utf8_of(s, keep);
+}
+
 /* Text back to a str, bytes that are not UTF-8 as surrogate escapes. */
 static PyObject *str_of(const char *text, size_t len)
 {
@@ -2030,11 +2130,60 @@ static void logging_write(void *ctx, const char *text, size_t len)
  * reached -- the program's handlers wait meanwhile (boot.py's
  * signals_wait): a signal that comes is noted and raised again after.
  */
+static int signals_depth;		/* main thread only */
+static struct sigaction signals_saved[65];
+static bool signals_saved_ok[65];
+
+/* signal.signal sets an action of its own (no SA_RESTART, say, after
+ * siginterrupt(n, False); CPython's handler where a library had put its
+ * own): each signal put back gets the exact action it had before. */
+static void signals_restore(int n)
+{
+	if (n > 0 && n < 65 && signals_saved_ok[n])
+		sigaction(n, &signals_saved[n], NULL);
+}
+
 static PyObject *signals_wait(void)
 {
+	PyObject *w;
+	int n;
+
 	if (P.PyThread_get_thread_ident() != main_ident)
 		return NULL;
-	return boot_call("signals_wait", NULL, NULL, NULL);
+	if (signals_depth == 0)
+		for (n = 1; n < 65; n++)
+			signals_saved_ok[n] = sigaction(n, NULL, &signals_saved[n]) == 0;
+	w = boot_call("signals_wait", NULL, NULL, NULL);
+	if (!w && signals_depth == 0) {
+		/* some replaced, then put back: the actions they had */
+		for (n = 1; n < 65; n++) {
+			struct sigaction now;
+
+			if (signals_saved_ok[n] && sigaction(n, NULL, &now) == 0 &&
+			    (now.sa_handler != signals_saved[n].sa_handler ||
+			     now.sa_flags != signals_saved[n].sa_flags))
+				signals_restore(n);
+		}
+	}
+	if (w)
+		signals_depth++;
+	return w;
+}
+
+/* Each number of a list of ints, to f. */
+static void each_int(PyObject *list, void (*f)(int))
+{
+	ssize_t i, n = list ? P.PyList_Size(list) : -1;
+
+	for (i = 0; i < n; i++)
+		f((int)P.PyLong_AsLong(P.PyList_GetItem(list, i)));
+	P.PyErr_Clear();
+}
+
+static void signal_again(int n)
+{
+	if (n > 0 && n < 65)
+		kill(getpid(), n);
 }
 
 static void signals_resume(PyObject *waiting)
@@ -2044,9 +2193,15 @@ static void signals_resume(PyObject *waiting)
 	if (!waiting)
 		return;
 	r = boot_call("signals_resume", "(O)", waiting, NULL);
-	if (r)
-		P.Py_DecRef(r);
 	P.Py_DecRef(waiting);
+	if (--signals_depth == 0 && r)
+		each_int(P.PyTuple_GetItem(r, 0), signals_restore);
+	/* out of memline's Python: their handlers run at CPython's next
+	 * check, in the program's code (an enclosing wait notes them again) */
+	if (r) {
+		each_int(P.PyTuple_GetItem(r, 1), signal_again);
+		P.Py_DecRef(r);
+	}
 }
 
 static void logging_emit(PyObject *lines)
@@ -2119,8 +2274,8 @@ static int open_output(void)
 	if (out_file_failed)
 		return -1;
 	fd = out_file_open(cfg.path_given, cfg.path);
-	out_file_failed = fd < 0;
-	return fd;
+	out_file_failed = fd == -1;	/* -2: tried again next report */
+	return fd < 0 ? -1 : fd;
 }
 
 /* Reports being written, by every thread and by this one: the exit waits
@@ -2134,7 +2289,7 @@ static void report(struct attr_inv *v, bool unfinished)
 	struct out_row *rows = calloc((size_t)ci->nrows, sizeof(*rows));
 	struct out_style style = { cfg.format, cfg.logger, cfg.precision, cfg.increments_only };
 	PyObject *name_keep, **keeps = calloc((size_t)ci->nrows, sizeof(*keeps));
-	struct out_report r = { utf8_of(ci->filename, &name_keep), rows, ci->nrows, unfinished,
+	struct out_report r = { fs_bytes_of(ci->filename, &name_keep), rows, ci->nrows, unfinished,
 				false };
 	struct out_sink sink = { out_fd_line, NULL };
 	struct out_fd_text text = { 2, NULL, 0, 0 };
@@ -2143,14 +2298,17 @@ static void report(struct attr_inv *v, bool unfinished)
 
 	atomic_fetch_add(&reports_writing, 1);
 	reports_writing_here++;
-	if (!rows || !keeps || !r.filename)
+	if (!rows || !keeps || !r.filename) {
+		memory_out(1, "report");
 		goto out;
+	}
 	for (int i = 0; i < ci->nrows; i++) {
-		const char *text = utf8_of(P.PyList_GetItem(ci->texts, i), &keeps[i]);
+		size_t len;
+		const char *text = utf8_len_of(P.PyList_GetItem(ci->texts, i), &keeps[i], &len);
 
 		rows[i].lineno = ci->first + i;
 		rows[i].text = text ? text : "";
-		rows[i].text_len = strlen(rows[i].text);
+		rows[i].text_len = text ? len : 0;
 		rows[i].inc = v->hot.rows[i].inc;
 		rows[i].mem = v->hot.rows[i].mem;
 		rows[i].occ = v->hot.rows[i].occ;
@@ -2197,7 +2355,8 @@ static void report(struct attr_inv *v, bool unfinished)
 		break;
 	}
 	sink.ctx = cfg.output == ATTR_OUT_LOGGING ? (void *)lines : (void *)&text;
-	out_report(&r, &style, &sink);
+	if (!out_report(&r, &style, &sink))
+		memory_out(1, "report");
 	if (cfg.output == ATTR_OUT_LOGGING)
 		logging_emit(lines);
 	else
@@ -3015,14 +3174,22 @@ static void stack_floor_init(void)
 
 static void give_up_hook(void)
 {
+	uintptr_t lo, hi;
+
 	if (atomic_exchange(&hook_given_up, true))
 		return;
 	/* only if nobody chained after us; else stay, passing everything on */
 	if (P._PyInterpreterState_GetEvalFrameFunc(interp) == (void *)eval_frame311)
 		P._PyInterpreterState_SetEvalFrameFunc(interp, prev_eval);
-	out_notice("the C stack of a thread is nearly full (deep recursion, which Python "
-		   "3.11 runs without C stack unless a frame hook is set); line reports "
-		   "stop here so that the program runs on");
+	if (attr_stack_bounds(&lo, &hi) && hi - lo < STACK_MARGIN)
+		out_notice("a thread with a C stack of %zu KiB (threading.stack_size) runs "
+			   "Python, and on 3.11 memline's frame hook takes C stack at every "
+			   "Python call; line reports stop here, in every thread, so that the "
+			   "program runs on", (size_t)(hi - lo) / 1024);
+	else
+		out_notice("the C stack of a thread is nearly full (deep recursion, which Python "
+			   "3.11 runs without C stack unless a frame hook is set); line reports "
+			   "stop here so that the program runs on");
 }
 
 /*
@@ -3406,10 +3573,12 @@ static PyObject *mon_leave(bool yielding, PyObject *code, PyObject *value)
 {
 	struct attr_inv *top = attr_me.top;	/* PY_UNWIND is global: compare cheaply first */
 	struct saved_error e;
+	bool at_return = false;
 
 	if (!(top && top->ci->code == code && is_running(top)))
 		top = resumed_late(code);
 	if (top) {
+		at_return = !yielding && !top->ci->generator;
 		enter(&e);
 		if (yielding)
 			suspend(top, value);
@@ -3417,6 +3586,11 @@ static PyObject *mon_leave(bool yielding, PyObject *code, PyObject *value)
 			finish(top);
 		leave(&e);
 	}
+	/* a signal that came while the report was made: its handler runs at
+	 * the return, as signals_at_return does before 3.12 */
+	if (at_return && !handed_back[0] && !finalizing &&
+	    P.PyThread_get_thread_ident() == main_ident && P.PyErr_CheckSignals() < 0)
+		return NULL;
 	return mon_result(none());
 }
 
@@ -3670,10 +3844,11 @@ static void lines_to_stderr(PyObject *lines)
 
 	flush_python_stream("stderr");
 	for (ssize_t j = 0; lines && j < P.PyList_Size(lines); j++) {
-		const char *t = utf8_of(P.PyList_GetItem(lines, j), &keep);
+		size_t len;
+		const char *t = utf8_len_of(P.PyList_GetItem(lines, j), &keep, &len);
 
 		if (t)
-			out_fd_line(&text, t, strlen(t));
+			out_fd_line(&text, t, len);
 		if (keep)
 			P.Py_DecRef(keep);
 	}
@@ -3809,7 +3984,10 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 			out_notice("MEMLINE_FUNCTIONS: %s matched no function that ran in process %ld%s%s",
 				   sel ? sel : "?", (long)getpid(), more ? more : "",
 				   match_skipped ? " (functions that ran only where their thread's C "
-						   "stack was nearly full were not looked at)" : "");
+						   "stack was nearly full were not looked at)" :
+				   atomic_load(&hook_given_up) ? " (before line reports stopped: "
+								 "functions that ran after were "
+								 "not looked at)" : "");
 		if (keep)
 			P.Py_DecRef(keep);
 		if (keep_more)
@@ -3920,6 +4098,8 @@ static bool install(void)
 	long usable;
 
 	matched_share();
+	if (P.minor <= 9)
+		gc_field_find();
 	/* (what is wrong with the malformed selectors, or None; how many are left) */
 	r = boot_call("configure", "(O)", spec, NULL);
 	P.Py_DecRef(spec);

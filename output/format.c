@@ -231,10 +231,26 @@ static bool control(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
+/*
+ * A C1 control (U+0080-U+009F: NEL is one) or U+2028/U+2029 in UTF-8 at
+ * u: its code point, else 0.  Line breaks to str.splitlines and to some
+ * log viewers.
+ */
+static unsigned breaker(const unsigned char *u, size_t n)
+{
+	if (n >= 2 && u[0] == 0xC2 && u[1] >= 0x80 && u[1] <= 0x9F)
+		return u[1];
+	if (n >= 3 && u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0xA8 || u[2] == 0xA9))
+		return 0x2000u | (u[2] - 0x80u);
+	return 0;
+}
+
 bool out_has_control(const char *s, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)s;
+
 	for (size_t i = 0; i < n; i++)
-		if (control((unsigned char)s[i]))
+		if (control(u[i]) || breaker(u + i, n - i))
 			return true;
 	return false;
 }
@@ -257,7 +273,16 @@ size_t out_escape(char *buf, size_t cap, const char *s, size_t n)
 	struct out o = { buf, cap, 0 };
 
 	for (size_t i = 0, k; i < n; i += k) {
+		unsigned b;
+
 		k = utf8_char(u + i, n - i);
+		if (k > 1 && (b = breaker(u + i, k))) {
+			put(&o, '\\');
+			put(&o, b > 0xFF ? 'u' : 'x');
+			for (int shift = b > 0xFF ? 12 : 4; shift >= 0; shift -= 4)
+				put(&o, "0123456789abcdef"[(b >> shift) & 15]);
+			continue;
+		}
 		if (k > 1 || (k == 1 && !control(u[i]))) {
 			for (size_t j = 0; j < k; j++)
 				put(&o, (char)u[i + j]);

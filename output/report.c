@@ -133,20 +133,25 @@ static void emit_row(const struct out_style *style, const struct out_sink *sink,
 		     const char *inc, const char *occ)
 {
 	char *line = s->line;
-	size_t cap = sizeof(s->line), need = row->text_len + 128, n;
+	size_t cap = sizeof(s->line), need = row->text_len + 128, n, text_len = row->text_len;
 	char *big = need > cap && row->text_len < INT32_MAX ? malloc(need) : NULL;
 
 	if (big) {
 		line = big;
 		cap = need;
 	}
-	n = out_format(line, cap, "%6d %12s %12s  %10s   %.*s", row->lineno, mem, inc, occ,
-		       (int)(row->text_len < INT32_MAX ? row->text_len : INT32_MAX), row->text);
+	/* the text copied whole: a NUL in a source line does not end it */
+	n = out_format(line, cap, "%6d %12s %12s  %10s   ", row->lineno, mem, inc, occ);
+	if (text_len > cap - 1 - n)
+		text_len = cap - 1 - n;
+	memcpy(line + n, row->text, text_len);
+	n += text_len;
+	line[n] = '\0';
 	emit(style, sink, s, line, n);
 	free(big);
 }
 
-void out_report(const struct out_report *r, const struct out_style *style,
+bool out_report(const struct out_report *r, const struct out_style *style,
 		const struct out_sink *sink)
 {
 	static const char header[] =
@@ -156,7 +161,7 @@ void out_report(const struct out_report *r, const struct out_style *style,
 	size_t n;
 
 	if (!s)
-		return;	/* out of memory: no report (as when its rows cannot be had) */
+		return false;	/* out of memory: no report (as when its rows cannot be had) */
 	n = out_format(s->line, sizeof(s->line), "Filename: %s%s%s", r->filename,
 		       r->unfinished ? " (unfinished: still running at exit)" : "",
 		       r->line_events_lost ? " (no line events while another tracer was on: "
@@ -191,6 +196,7 @@ void out_report(const struct out_report *r, const struct out_style *style,
 		emit(style, sink, s, "", 0);
 	}
 	free(s);
+	return true;
 }
 
 void out_fd_line(void *ctx, const char *text, size_t len)

@@ -41,9 +41,9 @@ struct out_style {
 /*
  * Writes the report: each line, shaped by style->format, goes to the sink
  * as one call without its newline; the layout's blank lines are calls of
- * length 0.
+ * length 0.  False, with nothing written, if memory ran out.
  */
-void out_report(const struct out_report *r, const struct out_style *style,
+bool out_report(const struct out_report *r, const struct out_style *style,
 		const struct out_sink *sink);
 
 /* Applies style->format to one message, as far as it fits in cap; returns

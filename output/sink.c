@@ -187,15 +187,20 @@ void out_write_fd(int fd, const char *text, size_t len)
 	int saved = errno;
 	sigset_t pipe_set, old, pending;
 	struct timespec deadline = { 0, 0 }, zero = { 0, 0 };
-	bool was_pending, blocked;
+	bool was_pending[2] = { false, false }, blocked;
+	static const int ours[2] = { SIGPIPE, SIGXFSZ };
 
 	if (!out_std_open(fd))
 		return;
-	/* SIGPIPE from our write is ours: hold it off, and take it back */
+	/* SIGPIPE (a closed pipe) and SIGXFSZ (past RLIMIT_FSIZE) from our
+	 * write are ours: hold them off, and take them back */
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
+	sigaddset(&pipe_set, SIGXFSZ);
 	blocked = pthread_sigmask(SIG_BLOCK, &pipe_set, &old) == 0;
-	was_pending = blocked && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+	if (blocked && sigpending(&pending) == 0)
+		for (int i = 0; i < 2; i++)
+			was_pending[i] = sigismember(&pending, ours[i]);
 	while (len > 0) {
 		ssize_t n = write(fd, text, len);
 
@@ -219,12 +224,28 @@ void out_write_fd(int fd, const char *text, size_t len)
 		len -= (size_t)n;
 	}
 	if (blocked) {
-		if (!was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
-			sigtimedwait(&pipe_set, NULL, &zero);
+		for (int i = 0; i < 2; i++) {
+			sigset_t one;
+
+			if (was_pending[i] || sigpending(&pending) != 0 ||
+			    !sigismember(&pending, ours[i]))
+				continue;
+			sigemptyset(&one);
+			sigaddset(&one, ours[i]);
+			sigtimedwait(&one, NULL, &zero);
+		}
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	errno = saved;
 }
+
+/*
+ * A copy of stderr for a program that closes fd 2 before the summary:
+ * used only when fd 2 holds nothing memline may write to, and only while
+ * the copy is still the file it was (a daemon's closerange frees its
+ * number for the program's next open).
+ */
+static uint64_t stderr_kept_id;
 
 void out_keep_stderr(void)
 {
@@ -233,14 +254,29 @@ void out_keep_stderr(void)
 	if (std_closed[2])
 		return;
 	fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
-	if (fd >= 0)
+	if (fd >= 0) {
+		stderr_kept_id = std_identity(fd);
 		stderr_fd = fd;
+	}
+}
+
+/* Where a notice or a stderr report goes now, or -1. */
+static int stderr_now(void)
+{
+	if (stderr_fd <= 2)
+		return stderr_fd;
+	if (out_std_open(2))
+		return 2;	/* the program's redirection, if it made one */
+	return stderr_kept_id && std_identity(stderr_fd) == stderr_kept_id ? stderr_fd : -1;
 }
 
 static void stderr_write(void *ctx, const char *text, size_t len)
 {
+	int fd = stderr_now();
+
 	(void)ctx;
-	out_write_fd(stderr_fd, text, len);
+	if (fd >= 0)
+		out_write_fd(fd, text, len);
 }
 
 const struct out_sink out_stderr = { stderr_write, NULL };
@@ -373,6 +409,28 @@ static void open_failed(const char *given, const char *path, int err)
 	}
 }
 
+/* A failure that may pass: out of descriptors, memory or space. */
+static bool for_now(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOSPC ||
+	       err == EDQUOT || err == EINTR || err == EAGAIN;
+}
+
+/* Said once per process: the next report tries again. */
+static int open_failed_for_now(const char *given, const char *path, int err)
+{
+	static pid_t told;
+	char a[256], b[256];
+
+	if (told != getpid()) {
+		told = getpid();
+		out_notice("MEMLINE_OUTPUT=file:%s: cannot open %s for now (%s); reports go to "
+			   "stderr until it opens", out_shown(a, sizeof(a), given),
+			   out_shown(b, sizeof(b), path), strerror(err));
+	}
+	return -2;
+}
+
 int out_file_open(const char *given, const char *tmpl)
 {
 	char *path = expand(tmpl);
@@ -391,19 +449,28 @@ int out_file_open(const char *given, const char *tmpl)
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK |
 		  O_NOCTTY, 0600);
 	if (fd < 0) {
-		open_failed(given, path, errno);
+		int err = errno;
+
+		fd = for_now(err) ? open_failed_for_now(given, path, err) : -1;
+		if (fd == -1)
+			open_failed(given, path, err);
 		goto out_free_path;
 	}
 	if (fd <= 2) {	/* never on a number that stands for stdout or stderr */
 		high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 		close(fd);
-		fd = high;
-		if (fd < 0) {
-			open_failed(given, path, errno);
+		fd = high < 0 ? open_failed_for_now(given, path, errno) : high;
+		if (fd < 0)
 			goto out_free_path;
-		}
 	}
 	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		/* kept for the process's life: on a high number, not the lowest
+		 * free one the program's next open would have had */
+		high = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+		if (high >= 0) {
+			close(fd);
+			fd = high;
+		}
 		held.fd = fd;
 		held.dev = st.st_dev;
 		held.ino = st.st_ino;

@@ -67,7 +67,9 @@ void out_write_fd(int fd, const char *text, size_t len);
 /*
  * Opens the report file for MEMLINE_OUTPUT=file:given, where path is the
  * absolute template (%p: the pid, %%: a %).  Returns a close-on-exec
- * descriptor above 2 that the caller closes, or -1 after one notice.
+ * descriptor above 2 that the caller closes, or -1 after one notice, or
+ * -2 if the failure may pass (out of descriptors, memory or space: said
+ * once per process; the next report tries again).
  * Nothing blocks: a FIFO without a reader is refused; one with a reader is
  * kept open for the process's life (the caller gets a copy), so the reader
  * sees no end of file between reports.

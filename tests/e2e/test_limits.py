@@ -7,7 +7,7 @@ for want of memory is done at the next call."""
 import re
 
 from test_lines import (P3, PREFIX, bare, markers, memline, near, notices, parse_reports,
-                        per_interpreter)
+                        per_interpreter, prog)
 
 
 @per_interpreter
@@ -48,7 +48,7 @@ def test_a_call_refused_at_entry_by_the_recursion_limit_is_not_reported(py):
     assert notices(r.err) == [], r.err[-2000:]
 
 
-OOM_NOTICE = re.compile(r"^memline: out of memory in (match|source); a report may be missing$")
+OOM_NOTICE = re.compile(r"^memline: out of memory in (match|source|start|report|signals_wait|signals_resume); a report may be missing$")
 
 
 @per_interpreter
@@ -82,3 +82,20 @@ def test_the_room_is_the_reporting_threads_alone(py):
 
 def strip_records(out):
     return "".join(l for l in out.splitlines(True) if not l.startswith(PREFIX))
+
+
+@per_interpreter
+def test_a_report_lost_for_want_of_memory_is_said(py):
+    # the report of a call that ended with the address space full: lost
+    # without a word when memline's own memory for it ran out
+    plain = bare(py, "oom_report.py")
+    r = memline(py, "oom_report.py", "fill,small")
+    assert r.returncode == plain.returncode == 0, r
+    assert r.out == plain.out == "[True, True, 1]\n", r
+    firsts = [rep.first for rep in parse_reports(r.err, PREFIX)]
+    at = {name: n for n, line in enumerate(open(prog("oom_report.py")), 1)
+          for name in ("fill", "small") if line.startswith("def %s(" % name)}
+    assert firsts.count(at["small"]) == 1, r.err
+    said = notices(r.err)
+    assert all(OOM_NOTICE.match(n) for n in said) and len(said) == len(set(said)), r.err
+    assert firsts.count(at["fill"]) == 2 or said, r.err

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from conftest import LIB, ROOT, run
+from conftest import LIB, ROOT, run, summaries
 from test_lines import (POOL_UNMATCHED, PREFIX, Result, near, notices, parse_reports,
                         per_interpreter, prog, strip_reports)
 
@@ -482,3 +482,75 @@ def test_sink_logging_with_a_signal_handler_that_raises(py, configured):
     assert r.returncode == 0 and r.out == "done True\n", (r.returncode, r.out, r.err[-3000:])
     assert "Logging error" not in r.err and "Traceback" not in r.err, r.err[-3000:]
     assert r.err.count("Filename: ") > 100
+
+
+@per_interpreter
+@pytest.mark.parametrize("sink", ["stderr", "logging"])
+def test_signal_handlers_put_back_with_their_actions_and_run_in_the_program(py, sink):
+    # handlers held back while memline's Python ran (the first call's
+    # source, each logging report) came back through signal.signal: their
+    # flags lost (siginterrupt's SA_RESTART), and a signal that came
+    # meanwhile had its handler run inside memline's Python
+    r = memline(py, "signal_actions.py", "work", {"MEMLINE_OUTPUT": sink})
+    kicks = 3 if sink == "logging" else 0
+    assert r.returncode == 0 and r.out == "300000 True %d True\n" % kicks, r
+    assert r.err.count(PREFIX + "Filename: ") == 3, r.err
+
+
+@per_interpreter
+@pytest.mark.parametrize("close2", [False, True])
+def test_summary_never_written_into_a_file_that_took_the_kept_stderr(py, tmp_path, close2):
+    # the copy of stderr kept for the summary was closed by the program's
+    # closerange and its number reused: the notice and the summary went
+    # into data_97; with fd 2 still there they go to it, else nowhere
+    r = memline(py, "summary_fd_reuse.py", "work,nosuch", {"MEMLINE_SUMMARY": "1"},
+                args=[str(tmp_path)] + (["close2"] if close2 else []))
+    assert r.returncode == 0 and r.out == "1000000\n", r
+    for i in range(120):
+        assert (tmp_path / ("data_%d" % i)).read_bytes() == b"data\n", i
+    assert len(parse_reports(r.err, PREFIX)) == 1, r.err
+    if close2:
+        assert notices(r.err) == [], r.err
+    else:
+        assert len(summaries(r.err)) == 1, r.err
+        assert any("nosuch matched no function" in n for n in notices(r.err)), r.err
+
+
+@per_interpreter
+@pytest.mark.parametrize("mode", ["w", "a"])
+def test_sink_logging_after_logging_shutdown_leaves_the_log_alone(py, tmp_path, mode):
+    log = tmp_path / "app.log"
+    r = memline(py, "logging_shut.py", "work", {"MEMLINE_OUTPUT": "logging"},
+                args=[mode, str(log)])
+    assert r.returncode == 0 and r.out == "1000000\n", r
+    assert log.read_text() == "one\ntwo\n"
+    assert len(parse_reports(r.err, PREFIX)) == 1, r.err
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=logging: logging would not show the INFO records of logger "
+        "'memory_profiler_logs' (not configured, a level above INFO, the logger disabled, or "
+        "its file handlers closed): reports go to stderr until it does"], r.err
+
+
+@per_interpreter
+@pytest.mark.parametrize("disposition", ["default", "handler"])
+def test_sink_file_past_the_file_size_limit_sends_the_program_no_signal(py, tmp_path,
+                                                                        disposition):
+    out = tmp_path / "reports.txt"
+    r = memline(py, "sink_fsize.py", "work", {"MEMLINE_OUTPUT": "file:%s" % out},
+                args=[disposition])
+    assert r.returncode == 0 and r.out == "510 []\n", r
+    assert notices(r.err) == ["memline: MEMLINE_OUTPUT=file:%s: cannot write a report (File "
+                              "too large); reports that cannot be written are lost" % out], r.err
+    assert 0 < out.stat().st_size <= 1500
+
+
+@per_interpreter
+def test_sink_file_out_of_descriptors_for_one_report_only(py, tmp_path):
+    out = tmp_path / "reports.txt"
+    r = memline(py, "sink_emfile.py", "work", {"MEMLINE_OUTPUT": "file:%s" % out})
+    assert r.returncode == 0 and r.out == "3003 True\n", r
+    assert notices(r.err) == ["memline: MEMLINE_OUTPUT=file:%s: cannot open %s for now (Too "
+                              "many open files); reports go to stderr until it opens"
+                              % (out, out)], r.err
+    assert len(parse_reports(r.err, PREFIX)) == 1, r.err
+    assert len(parse_reports(out.read_text(), PREFIX)) == 2

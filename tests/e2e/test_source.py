@@ -6,6 +6,8 @@ that linecache holds without line ends.  Each program is written to a
 temporary directory; the expected rows are what inspect gives bare."""
 import subprocess
 
+import pytest
+
 from test_lines import P3, Result, near, notices, parse_reports, per_interpreter, run, minor
 
 
@@ -106,3 +108,22 @@ def test_linecache_lines_without_their_ends(py, tmp_path):
     (rep,) = parse_reports(r.err)
     assert contents(rep) == ["def cell():", "    a = bytearray(1_000_000)",
                              "    return len(a)"], rep
+
+
+@per_interpreter
+@pytest.mark.parametrize("selector", ["*/prög.py:work", "prög.py:work", "./prög.py:work"])
+def test_path_selector_under_a_locale_that_is_not_utf8(py, tmp_path, selector):
+    # PYTHONUTF8=0 under the C locale: Python decodes file names as ASCII,
+    # non-ASCII bytes as surrogate escapes; the selector's path was read as
+    # UTF-8 and matched no such file.  The Filename line: the bytes on disk
+    script = tmp_path / "prög.py"
+    script.write_text("def work():\n    x = bytearray(100_000)\n    return len(x)\n\n\n"
+                      "print(work())\n")
+    env = {"MEMLINE_FUNCTIONS": selector, "PYTHONUTF8": "0", "LC_ALL": "C", "LANG": "C",
+           "PYTHONCOERCECLOCALE": "0", **P3}
+    r = Result(run([py, "prög.py"], preload=True, cwd=str(tmp_path), env_extra=env))
+    assert r.returncode == 0 and r.out == "100000\n", r
+    assert notices(r.err) == [], r.err
+    (rep,) = parse_reports(r.err)
+    assert rep.filename in (str(script), "prög.py"), rep.filename
+    assert near(rep.inc(2), 100_000, 3), rep

@@ -87,6 +87,22 @@ Test(config, logger_with_a_control_character_is_refused, .init = redirect_stderr
 				"; using memory_profiler_logs\n");
 }
 
+/* A long unknown field is cut at a whole character; the reason stays. */
+Test(config, format_problem_long_field)
+{
+	char buf[256], fmt[1024] = "%(abc ";
+
+	for (int i = 0; i < 300; i++)
+		strcat(fmt, "\xc3\xa9");
+	strcat(fmt, ")s %(message)s");
+	cr_assert_str_eq(attr_config_format_problem(fmt, buf, sizeof(buf)),
+			 "has %(abc \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+			 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+			 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+			 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9..., which is not one of %(name)s "
+			 "%(message)s %(levelname)s %(process)d %(asctime)s");
+}
+
 Test(config, format_problems)
 {
 	static const char *const controls[] = {

@@ -72,8 +72,10 @@ Test(format, mib_matches_python)
 /* The characters out_escape() shows escaped in valid UTF-8, and only those. */
 Test(format, control_characters)
 {
-	static const char *const with[] = { "\n", "a\rb", "\t", "\x1b[0m", "\x7f", "\x01" };
-	static const char *const without[] = { "", "abc %(message)s", "\xc3\xa9", "\xc2\x85" };
+	static const char *const with[] = { "\n", "a\rb", "\t", "\x1b[0m", "\x7f", "\x01",
+					    "\xc2\x85", "\xc2\x9f", "a\xe2\x80\xa8", "\xe2\x80\xa9" };
+	static const char *const without[] = { "", "abc %(message)s", "\xc3\xa9", "\xc2\xa0",
+					       "\xe2\x80\xa7", "\xe2\x82\xac" };
 
 	for (size_t i = 0; i < sizeof(with) / sizeof(*with); i++) {
 		cr_assert(out_has_control(with[i], strlen(with[i])), "%zu", i);
@@ -85,6 +87,15 @@ Test(format, control_characters)
 		out_escape(buf, sizeof(buf), without[i], strlen(without[i]));
 		cr_assert_str_eq(buf, without[i]);
 	}
+}
+
+/* C1 controls (NEL) and U+2028/U+2029 split lines for str.splitlines and
+ * some log viewers: escaped by their code points. */
+Test(format, line_breaking_characters_escaped_by_code_point)
+{
+	out_escape(buf, sizeof(buf), "a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9",
+		   strlen("a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9"));
+	cr_assert_str_eq(buf, "a\\x85b\\u2028c\\u2029");
 }
 
 Test(format, shown_keeps_short_values_whole)

@@ -9,8 +9,13 @@ check in between.
     python gen_resume_signal.py caught|finally
 """
 import itertools
+import signal
 import sys
 import _thread
+
+# as an interactive shell leaves it (a shell script's background job
+# starts with SIGINT ignored, and interrupt_main then does nothing)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def caught():
