@@ -361,18 +361,38 @@ static bool gc_pause(void)
 	return was;
 }
 
+/* Threads whose pause holds (gc_paused): a child forked by another
+ * thread meanwhile has none of them, and must not stay without collection. */
+static atomic_int gc_pause_holders;
+
+static void gc_resume(void)
+{
+	if (P.PyGC_Enable)
+		P.PyGC_Enable();
+	else if (gc_enabled_field)
+		*gc_enabled_field = 1;
+}
+
 static void own_python(bool enter_it)
 {
-	if (enter_it && own_depth == 0)
-		gc_paused = gc_pause();
+	if (enter_it && own_depth == 0 && (gc_paused = gc_pause()))
+		atomic_fetch_add(&gc_pause_holders, 1);
 	own_depth += enter_it ? 1 : -1;
 	tracing_count(P.PyThreadState_Get(), enter_it);
 	if (!enter_it && own_depth == 0 && gc_paused) {
 		gc_paused = false;
-		if (P.PyGC_Enable)
-			P.PyGC_Enable();
-		else
-			*gc_enabled_field = 1;
+		atomic_fetch_sub(&gc_pause_holders, 1);
+		gc_resume();
+	}
+}
+
+/* In a forked child: a pause held by a thread that did not come along. */
+static void gc_pause_forked(void)
+{
+	if (atomic_load(&gc_pause_holders) > (gc_paused ? 1 : 0)) {
+		atomic_store(&gc_pause_holders, gc_paused ? 1 : 0);
+		if (!gc_paused)
+			gc_resume();
 	}
 }
 
@@ -3805,6 +3825,7 @@ static PyObject *py_forked(PyObject *self, PyObject *args)
 	(void)self;
 	(void)args;
 	forked_child = true;
+	gc_pause_forked();
 	/* the other threads, and the reports they were writing, stayed behind */
 	atomic_store(&reports_writing, reports_writing_here);
 	enter(&e);

@@ -554,3 +554,12 @@ def test_sink_file_out_of_descriptors_for_one_report_only(py, tmp_path):
                               % (out, out)], r.err
     assert len(parse_reports(r.err, PREFIX)) == 1, r.err
     assert len(parse_reports(out.read_text(), PREFIX)) == 2
+
+
+@per_interpreter
+def test_collection_not_left_paused_in_a_child_forked_meanwhile(py):
+    # another thread forked while the main thread ran the program's logging
+    # handler inside memline's Python (collection paused): the child kept
+    # the pause for good
+    r = memline(py, "gc_fork_paused.py", "work", {"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0 and r.out == "1000 [0] True\n", r
