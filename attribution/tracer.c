@@ -373,9 +373,13 @@ static void gc_resume(void)
 		*gc_enabled_field = 1;
 }
 
+/* memline's Python about to run the program's logging handlers: no pause
+ * (a handler may switch collection off itself, which resuming would undo) */
+static __thread bool gc_no_pause __attribute__((tls_model("initial-exec")));
+
 static void own_python(bool enter_it)
 {
-	if (enter_it && own_depth == 0 && (gc_paused = gc_pause()))
+	if (enter_it && own_depth == 0 && !gc_no_pause && (gc_paused = gc_pause()))
 		atomic_fetch_add(&gc_pause_holders, 1);
 	own_depth += enter_it ? 1 : -1;
 	tracing_count(P.PyThreadState_Get(), enter_it);
@@ -2151,16 +2155,29 @@ static void logging_write(void *ctx, const char *text, size_t len)
  * signals_wait): a signal that comes is noted and raised again after.
  */
 static int signals_depth;		/* main thread only */
-static struct sigaction signals_saved[65];
-static bool signals_saved_ok[65];
+static struct sigaction signals_saved[65], signals_during[65], signals_now[65];
+static bool signals_saved_ok[65], signals_changed[65];
 
 /* signal.signal sets an action of its own (no SA_RESTART, say, after
  * siginterrupt(n, False); CPython's handler where a library had put its
- * own): each signal put back gets the exact action it had before. */
+ * own): each signal put back gets the exact action it had before -- or
+ * the one the program set meanwhile (a logging handler's siginterrupt or
+ * faulthandler.register), over the waiting one. */
 static void signals_restore(int n)
 {
 	if (n > 0 && n < 65 && signals_saved_ok[n])
-		sigaction(n, &signals_saved[n], NULL);
+		sigaction(n, signals_changed[n] ? &signals_now[n] : &signals_saved[n], NULL);
+}
+
+/* (the mask signal by signal: glibc fills only the kernel's part of it) */
+static bool action_differs(const struct sigaction *a, const struct sigaction *b)
+{
+	if (a->sa_handler != b->sa_handler || a->sa_flags != b->sa_flags)
+		return true;
+	for (int n = 1; n < 65; n++)
+		if (sigismember(&a->sa_mask, n) != sigismember(&b->sa_mask, n))
+			return true;
+	return false;
 }
 
 static PyObject *signals_wait(void)
@@ -2171,8 +2188,10 @@ static PyObject *signals_wait(void)
 	if (P.PyThread_get_thread_ident() != main_ident)
 		return NULL;
 	if (signals_depth == 0)
-		for (n = 1; n < 65; n++)
+		for (n = 1; n < 65; n++) {
 			signals_saved_ok[n] = sigaction(n, NULL, &signals_saved[n]) == 0;
+			signals_changed[n] = false;
+		}
 	w = boot_call("signals_wait", NULL, NULL, NULL);
 	if (!w && signals_depth == 0) {
 		/* some replaced, then put back: the actions they had */
@@ -2185,6 +2204,10 @@ static PyObject *signals_wait(void)
 				signals_restore(n);
 		}
 	}
+	if (w && signals_depth == 0)
+		for (n = 1; n < 65; n++)
+			if (signals_saved_ok[n])
+				sigaction(n, NULL, &signals_during[n]);
 	if (w)
 		signals_depth++;
 	return w;
@@ -2212,6 +2235,11 @@ static void signals_resume(PyObject *waiting)
 
 	if (!waiting)
 		return;
+	if (signals_depth == 1)
+		for (int n = 1; n < 65; n++)
+			signals_changed[n] = signals_saved_ok[n] &&
+					     sigaction(n, NULL, &signals_now[n]) == 0 &&
+					     action_differs(&signals_now[n], &signals_during[n]);
 	r = boot_call("signals_resume", "(O)", waiting, NULL);
 	P.Py_DecRef(waiting);
 	if (--signals_depth == 0 && r)
@@ -2232,7 +2260,9 @@ static void logging_emit(PyObject *lines)
 	P.PyErr_Clear();
 	if (name && lines) {
 		waiting = signals_wait();
+		gc_no_pause = true;
 		r = boot_call("log", "OO", name, lines);
+		gc_no_pause = false;
 		signals_resume(waiting);
 		if (r)
 			P.Py_DecRef(r);
@@ -3607,10 +3637,20 @@ static PyObject *mon_leave(bool yielding, PyObject *code, PyObject *value)
 		leave(&e);
 	}
 	/* a signal that came while the report was made: its handler runs at
-	 * the return, as signals_at_return does before 3.12 */
+	 * the return, as signals_at_return does before 3.12 -- as the
+	 * program's code, seen by tracers and monitoring (CPython raises the
+	 * tracing count around a callback) */
 	if (at_return && !handed_back[0] && !finalizing &&
-	    P.PyThread_get_thread_ident() == main_ident && P.PyErr_CheckSignals() < 0)
-		return NULL;
+	    P.PyThread_get_thread_ident() == main_ident) {
+		void *ts = P.PyThreadState_Get();
+		int rc;
+
+		P.PyThreadState_LeaveTracing(ts);
+		rc = P.PyErr_CheckSignals();
+		P.PyThreadState_EnterTracing(ts);
+		if (rc < 0)
+			return NULL;
+	}
 	return mon_result(none());
 }
 

@@ -493,7 +493,7 @@ def test_signal_handlers_put_back_with_their_actions_and_run_in_the_program(py, 
     # meanwhile had its handler run inside memline's Python
     r = memline(py, "signal_actions.py", "work", {"MEMLINE_OUTPUT": sink})
     kicks = 3 if sink == "logging" else 0
-    assert r.returncode == 0 and r.out == "300000 True %d True\n" % kicks, r
+    assert r.returncode == 0 and r.out == "300000 True %d True True True\n" % kicks, r
     assert r.err.count(PREFIX + "Filename: ") == 3, r.err
 
 
@@ -563,3 +563,11 @@ def test_collection_not_left_paused_in_a_child_forked_meanwhile(py):
     # the pause for good
     r = memline(py, "gc_fork_paused.py", "work", {"MEMLINE_OUTPUT": "logging"})
     assert r.returncode == 0 and r.out == "1000 [0] True\n", r
+
+
+@per_interpreter
+def test_collection_switched_off_by_a_logging_handler_stays_off(py):
+    plain = Result(subprocess.run([py, prog("gc_handler_disable.py")], capture_output=True,
+                                  timeout=60))
+    r = memline(py, "gc_handler_disable.py", "work", {"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0 and r.out == plain.out == "1000 True\n", r
