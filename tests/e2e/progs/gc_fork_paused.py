@@ -1,7 +1,9 @@
 """A thread forks while the main thread is inside memline's own Python
 (the logging sink, in the program's handler, the GIL released), where
-automatic collection is paused: the child, without that thread, kept the
-pause for good -- its cyclic garbage was never collected.
+automatic collection was paused then: the child, without that thread,
+kept the pause for good -- its cyclic garbage was never collected.  (The
+pause no longer covers the program's handlers; a source read, which also
+lets the GIL go, still has it, and the child then resumes collection.)
 
     python gc_fork_paused.py
 """
