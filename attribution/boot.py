@@ -514,14 +514,16 @@ def _shut(h):
     """A file handler closed by logging.shutdown (at exit, before an
     unfinished invocation reports) or by the program: a record would open
     its file again -- mode 'w' truncated it, the program's log lost, on
-    3.8 and 3.9 -- or be dropped (3.10+, mode 'w').  3.8 and 3.9 do not say
-    a handler is closed: one without a stream that opened its file when it
+    3.8 and 3.9 -- or be dropped (3.10+, mode 'w').  3.10+ say whether a handler is closed;
+    3.8 and 3.9 do not: one without a stream that opened its file when it
     was made (not delay) is; a delayed one only if its mode is 'w' and its
     file has content (opened first by memline's record, it would truncate
     the file too)."""
     if getattr(h, 'baseFilename', None) is None or getattr(h, 'stream', True) is not None:
         return False
-    if getattr(h, '_closed', False) or not getattr(h, 'delay', True):
+    if hasattr(h, '_closed'):   # 3.10+ say it
+        return bool(h._closed)
+    if not getattr(h, 'delay', True):
         return True
     if not str(getattr(h, 'mode', 'a')).startswith('w'):
         return False
@@ -556,14 +558,19 @@ def _note_signal(signum, frame):
     _noted_signals.append(signum)
 
 
+_waiting_now = []   # what signals_wait replaces, for memline's C to put back
+
+
 def signals_wait():
     """Main thread, before memline's Python runs the program's logging
     handlers (or reads a source): the program's Python signal handlers give
     way to one that only notes the signal, so that none raises inside
     logging (between a lock's acquire and its release).  Returns
-    [(signum, handler)] to put back.  All that needs memory comes first: a
-    MemoryError while handlers are being replaced puts back those already
-    replaced, then propagates."""
+    [(signum, handler)], which memline's C puts back (signals_put_back:
+    Python here could be interrupted between two of them by a handler
+    already back, and leave the rest replaced for good).  If a handler not
+    replaced yet raises meanwhile, the exception propagates, and memline
+    puts back those replaced already (_waiting_now)."""
     sig = sys.modules.get('_signal')
     found = []
     for n in range(1, 65) if sig is not None else ():
@@ -573,42 +580,13 @@ def signals_wait():
             continue
         if callable(h):
             found.append((n, h))
-    try:
-        for n, h in found:
-            try:
-                sig.signal(n, _note_signal)
-            except (ValueError, OSError, TypeError):
-                continue
-    except BaseException:
-        for n in signals_resume(found)[1]:    # puts back only those replaced
-            posix.kill(posix.getpid(), n)
-        raise
-    return found
-
-
-def signals_resume(waiting):
-    """After: the handlers back.  Returns (the signals whose handler was
-    put back, the signals that came meanwhile, each once) for memline to
-    restore the first ones' exact actions (flags such as siginterrupt's)
-    and, out of its own Python, send the others again: their handlers then
-    run at CPython's next check, in the program's code.  Each once however
-    often it came: CPython too runs a handler once per check for any number
-    of deliveries (a timer's, say)."""
-    sig = sys.modules.get('_signal')
-    put_back = []
-    for n, h in waiting:    # every one, even with memory short
+    _waiting_now[:] = found
+    for n, h in found:
         try:
-            if sig.getsignal(n) is _note_signal:
-                sig.signal(n, h)
-                put_back.append(n)
-        except (ValueError, OSError, TypeError, MemoryError):
-            pass
-    try:
-        noted = list(dict.fromkeys(_noted_signals))
-        del _noted_signals[:]
-    except MemoryError:
-        noted = []          # still noted: sent after the next wait
-    return put_back, noted
+            sig.signal(n, _note_signal)
+        except (ValueError, OSError, TypeError):
+            continue
+    return found
 
 
 def _emit(logging, name, lines):

@@ -2180,6 +2180,9 @@ static bool action_differs(const struct sigaction *a, const struct sigaction *b)
 	return false;
 }
 
+static PyObject *signals_outer;	/* the outermost wait's list (a reference) */
+static void signals_end_wait(PyObject *waiting, bool outermost);
+
 static PyObject *signals_wait(void)
 {
 	PyObject *w;
@@ -2193,45 +2196,141 @@ static PyObject *signals_wait(void)
 			signals_changed[n] = false;
 		}
 	w = boot_call("signals_wait", NULL, NULL, NULL);
-	if (!w && signals_depth == 0) {
-		/* some replaced, then put back: the actions they had */
-		for (n = 1; n < 65; n++) {
-			struct sigaction now;
-
-			if (signals_saved_ok[n] && sigaction(n, NULL, &now) == 0 &&
-			    (now.sa_handler != signals_saved[n].sa_handler ||
-			     now.sa_flags != signals_saved[n].sa_flags))
-				signals_restore(n);
-		}
-	}
-	if (w && signals_depth == 0)
+	if (!w && signals_depth == 0)	/* a handler raised: those replaced go back */
+		signals_end_wait(P.PyDict_GetItemString(boot, "_waiting_now"), true);
+	if (w && signals_depth == 0) {
 		for (n = 1; n < 65; n++)
 			if (signals_saved_ok[n])
 				sigaction(n, NULL, &signals_during[n]);
+		P.Py_IncRef(w);
+		signals_outer = w;
+	}
 	if (w)
 		signals_depth++;
 	return w;
 }
 
-/* Each number of a list of ints, to f. */
-static void each_int(PyObject *list, void (*f)(int))
+/* The first exception raised (fetched into exc), later ones dropped. */
+static void keep_first(PyObject *exc[3])
 {
-	ssize_t i, n = list ? P.PyList_Size(list) : -1;
+	PyObject *t, *v, *tb;
 
-	for (i = 0; i < n; i++)
-		f((int)P.PyLong_AsLong(P.PyList_GetItem(list, i)));
+	P.PyErr_Fetch(&t, &v, &tb);
+	if (t && !exc[0]) {
+		exc[0] = t;
+		exc[1] = v;
+		exc[2] = tb;
+	} else {
+		drop_fetched(t, v, tb);
+	}
+}
+
+/*
+ * The program's handlers back (waiting: [(signum, handler)]) -- in C:
+ * memline's Python between two of them could be interrupted by a handler
+ * already back (CPython runs pending handlers at its checks, and
+ * signal.signal runs them first), and would leave the rest replaced for
+ * good.  A handler's exception does not stop it (each signal is tried
+ * three times); the first is kept in exc.  The signals put back are
+ * marked in back.
+ */
+static void signals_put_back(PyObject *waiting, bool back[65], PyObject *exc[3])
+{
+	PyObject *modules = P.PySys_GetObject("modules");
+	PyObject *sig = modules ? P.PyDict_GetItemString(modules, "_signal") : NULL;
+	PyObject *note = P.PyDict_GetItemString(boot, "_note_signal");
+	PyObject *get = sig ? P.PyObject_GetAttrString(sig, "getsignal") : NULL;
+	PyObject *set = sig ? P.PyObject_GetAttrString(sig, "signal") : NULL;
+	ssize_t count = waiting && get && set && note ? P.PyList_Size(waiting) : 0;
+
+	P.PyErr_Clear();
+	for (ssize_t i = 0; i < count; i++) {
+		PyObject *item = P.PyList_GetItem(waiting, i);
+		PyObject *num = item ? P.PyTuple_GetItem(item, 0) : NULL;
+		PyObject *h = item ? P.PyTuple_GetItem(item, 1) : NULL;
+		long n = num ? P.PyLong_AsLong(num) : -1;
+
+		P.PyErr_Clear();
+		if (!h || n < 1 || n > 64)
+			continue;
+		for (int attempt = 0; attempt < 3; attempt++) {
+			PyObject *now = P.PyObject_CallFunction(get, "(O)", num), *r;
+			bool replaced = now == note;
+
+			if (now)
+				P.Py_DecRef(now);
+			if (now && !replaced)
+				break;
+			r = now ? P.PyObject_CallFunction(set, "(OO)", num, h) : NULL;
+			if (r) {
+				P.Py_DecRef(r);
+				back[n] = true;
+				break;
+			}
+			keep_first(exc);
+		}
+	}
+	if (get)
+		P.Py_DecRef(get);
+	if (set)
+		P.Py_DecRef(set);
 	P.PyErr_Clear();
 }
 
-static void signal_again(int n)
+/* Calls a list's clear(), or the like, with no Python of ours to stop. */
+static void call_method0(PyObject *o, const char *name)
 {
-	if (n > 0 && n < 65)
-		kill(getpid(), n);
+	PyObject *m = o ? P.PyObject_GetAttrString(o, name) : NULL;
+	PyObject *r = m ? P.PyObject_CallObject(m, NULL) : NULL;
+
+	if (r)
+		P.Py_DecRef(r);
+	if (m)
+		P.Py_DecRef(m);
+	P.PyErr_Clear();
+}
+
+/* Puts back, restores the exact actions, sends again what came (each
+ * signal once), and hands the program's exception back. */
+static void signals_end_wait(PyObject *waiting, bool outermost)
+{
+	bool back[65] = { false };
+	PyObject *exc[3] = { NULL, NULL, NULL };
+	PyObject *noted = P.PyDict_GetItemString(boot, "_noted_signals");
+	bool sent[65] = { false };
+	ssize_t n;
+
+	signals_put_back(waiting, back, exc);
+	if (outermost) {
+		for (int s = 1; s < 65; s++)
+			if (back[s])
+				signals_restore(s);
+		call_method0(P.PyDict_GetItemString(boot, "_waiting_now"), "clear");
+	}
+	/* out of memline's Python: their handlers run at CPython's next
+	 * check, in the program's code (an enclosing wait notes them again) */
+	n = noted ? P.PyList_Size(noted) : 0;
+	for (ssize_t i = 0; i < n; i++) {
+		long s = P.PyLong_AsLong(P.PyList_GetItem(noted, i));
+
+		if (s > 0 && s < 65 && !sent[s]) {
+			sent[s] = true;
+			kill(getpid(), (int)s);
+		}
+	}
+	P.PyErr_Clear();
+	call_method0(noted, "clear");
+	if (exc[0] && programs_exception(exc[0], exc[2])) {
+		P.PyErr_Restore(exc[0], exc[1], exc[2]);
+		settle_error("signals_resume", true);	/* handed back */
+	} else {
+		drop_fetched(exc[0], exc[1], exc[2]);
+	}
 }
 
 static void signals_resume(PyObject *waiting)
 {
-	PyObject *r;
+	bool outermost;
 
 	if (!waiting)
 		return;
@@ -2240,16 +2339,34 @@ static void signals_resume(PyObject *waiting)
 			signals_changed[n] = signals_saved_ok[n] &&
 					     sigaction(n, NULL, &signals_now[n]) == 0 &&
 					     action_differs(&signals_now[n], &signals_during[n]);
-	r = boot_call("signals_resume", "(O)", waiting, NULL);
-	P.Py_DecRef(waiting);
-	if (--signals_depth == 0 && r)
-		each_int(P.PyTuple_GetItem(r, 0), signals_restore);
-	/* out of memline's Python: their handlers run at CPython's next
-	 * check, in the program's code (an enclosing wait notes them again) */
-	if (r) {
-		each_int(P.PyTuple_GetItem(r, 1), signal_again);
-		P.Py_DecRef(r);
+	outermost = --signals_depth == 0;
+	if (outermost) {
+		if (signals_outer)
+			P.Py_DecRef(signals_outer);
+		signals_outer = NULL;
 	}
+	signals_end_wait(waiting, outermost);
+	P.Py_DecRef(waiting);
+}
+
+/* A child forked by another thread than the one waiting: the handlers go
+ * back now (no thread of the child will end that wait), and the forking
+ * thread is the child's main thread, where Python runs handlers. */
+static void signals_forked(void)
+{
+	unsigned long me = P.PyThread_get_thread_ident();
+
+	if (me == main_ident)
+		return;
+	main_ident = me;
+	if (signals_depth > 0 && signals_outer) {
+		PyObject *w = signals_outer;
+
+		signals_depth = 1;
+		P.Py_IncRef(w);
+		signals_resume(w);
+	}
+	signals_depth = 0;
 }
 
 static void logging_emit(PyObject *lines)
@@ -2339,7 +2456,9 @@ static void report(struct attr_inv *v, bool unfinished)
 	struct out_row *rows = calloc((size_t)ci->nrows, sizeof(*rows));
 	struct out_style style = { cfg.format, cfg.logger, cfg.precision, cfg.increments_only };
 	PyObject *name_keep, **keeps = calloc((size_t)ci->nrows, sizeof(*keeps));
-	struct out_report r = { fs_bytes_of(ci->filename, &name_keep), rows, ci->nrows, unfinished,
+	struct out_report r = { cfg.output == ATTR_OUT_LOGGING ? utf8_of(ci->filename, &name_keep) :
+							       fs_bytes_of(ci->filename, &name_keep),
+				rows, ci->nrows, unfinished,
 				false };
 	struct out_sink sink = { out_fd_line, NULL };
 	struct out_fd_text text = { 2, NULL, 0, 0 };
@@ -3866,6 +3985,7 @@ static PyObject *py_forked(PyObject *self, PyObject *args)
 	(void)args;
 	forked_child = true;
 	gc_pause_forked();
+	signals_forked();
 	/* the other threads, and the reports they were writing, stayed behind */
 	atomic_store(&reports_writing, reports_writing_here);
 	enter(&e);
@@ -4026,7 +4146,9 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 	wait_for_reports();
 	enter(&e);
 	waiting = signals_wait();
+	gc_no_pause = true;	/* (it logs what was held: the program's handlers) */
 	r = boot_call("release_held", NULL, NULL, NULL);
+	gc_no_pause = false;
 	signals_resume(waiting);
 	if (r)
 		write_unlogged(r);

@@ -443,6 +443,8 @@ int out_file_open(const char *given, const char *tmpl)
 	}
 	if (held_ok(path)) {
 		fd = fcntl(held.fd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			fd = open_failed_for_now(given, path, errno);
 		goto out_free_path;
 	}
 	/* O_NONBLOCK: a FIFO without a reader must not hang the program */
@@ -477,6 +479,8 @@ int out_file_open(const char *given, const char *tmpl)
 		held.path = path;
 		path = NULL;
 		fd = fcntl(held.fd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			fd = open_failed_for_now(given, held.path, errno);
 	}
 out_free_path:
 	free(path);

@@ -461,11 +461,11 @@ def test_sink_logging_handlers_given_back_when_making_them_wait_fails(py):
     boot = os.path.join(ROOT, "attribution", "boot.py")
     r = Result(run([py, prog("boot_signals_wait.py"), boot]))
     assert r.returncode == 0 and r.err == "", r
+    back = "[(2, True), (10, True), (14, True)]"
     assert r.out == ("0 waiting [2, 10, 14] replaced [2, 10, 14]\n"
-                     "0 resumed, handlers back: True\n"
-                     "1 MemoryError handlers back: True\n"
-                     "2 MemoryError handlers back: True\n"
-                     "3 Stop handlers back: True\n"), r
+                     "1 MemoryError to put back: %s\n"
+                     "2 MemoryError to put back: %s\n"
+                     "3 Stop to put back: %s\n" % (back, back, back)), r
 
 
 @per_interpreter
@@ -571,3 +571,19 @@ def test_collection_switched_off_by_a_logging_handler_stays_off(py):
                                   timeout=60))
     r = memline(py, "gc_handler_disable.py", "work", {"MEMLINE_OUTPUT": "logging"})
     assert r.returncode == 0 and r.out == plain.out == "1000 True\n", r
+
+
+@per_interpreter
+def test_signal_handlers_all_put_back_when_one_raises_meanwhile(py):
+    # a handler already back raised while the next were put back (Python
+    # doing it could be stopped anywhere): the rest stayed memline's
+    r = memline(py, "signal_put_back.py", "work", {"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0, r
+    assert r.out == ("[(0, True, False), (2, True, True), (4, True, True), (5, True, True), "
+                     "(6, True, True)]\n"), r
+
+
+@per_interpreter
+def test_signal_handlers_back_in_a_child_forked_while_they_wait(py):
+    r = memline(py, "fork_in_wait.py", "work", {"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0 and r.out == "1000 [0] True\n", r

@@ -1,7 +1,9 @@
 """memline's Python alone (attribution/boot.py, run here without the
-library) with a stand-in for _signal: signals_wait gives the program's
-handlers back when replacing them fails part way (out of memory, or a
-signal handler's exception at a check in the loop).
+library) with a stand-in for _signal: when replacing the program's
+handlers fails part way (out of memory, or a signal handler's exception at
+a check in the loop), signals_wait leaves every handler it may have
+replaced in _waiting_now, for memline's C to put back (signals_put_back;
+see signal_put_back.py for that part).
 
     python boot_signals_wait.py BOOT_PY
 """
@@ -56,9 +58,8 @@ for fail_at, error in ((0, None), (1, MemoryError()), (2, MemoryError()), (3, St
     try:
         waiting = ns["signals_wait"]()
     except BaseException as e:
-        print(fail_at, type(e).__name__, "handlers back:", fake.handlers == original)
+        print(fail_at, type(e).__name__, "to put back:",
+              [(n, h is original[n]) for n, h in ns["_waiting_now"]])
         continue
     replaced = sorted(n for n, h in fake.handlers.items() if h is ns["_note_signal"])
     print(fail_at, "waiting", sorted(n for n, h in waiting), "replaced", replaced)
-    ns["signals_resume"](waiting)
-    print(fail_at, "resumed, handlers back:", fake.handlers == original)
