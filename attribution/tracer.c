@@ -2300,6 +2300,7 @@ static void signals_end_wait(PyObject *waiting, bool outermost)
 	bool sent[65] = { false };
 	ssize_t n;
 
+	own_python(true);	/* memline's work: no collection, no tracer */
 	signals_put_back(waiting, back, exc);
 	if (outermost) {
 		for (int s = 1; s < 65; s++)
@@ -2320,6 +2321,7 @@ static void signals_end_wait(PyObject *waiting, bool outermost)
 	}
 	P.PyErr_Clear();
 	call_method0(noted, "clear");
+	own_python(false);
 	if (exc[0] && programs_exception(exc[0], exc[2])) {
 		P.PyErr_Restore(exc[0], exc[1], exc[2]);
 		settle_error("signals_resume", true);	/* handed back */
@@ -2445,6 +2447,8 @@ static int open_output(void)
 	return fd < 0 ? -1 : fd;
 }
 
+static bool gc_collecting;	/* (see py_gc_phase) */
+
 /* Reports being written, by every thread and by this one: the exit waits
  * for the others' (see wait_for_reports). */
 static atomic_int reports_writing;
@@ -2464,6 +2468,8 @@ static void report(struct attr_inv *v, bool unfinished)
 	struct out_fd_text text = { 2, NULL, 0, 0 };
 	int file = -1;
 	PyObject *lines = NULL;
+	enum attr_output output = cfg.output;
+	bool raw = false;	/* no Python: not even sys.stderr's flush */
 
 	atomic_fetch_add(&reports_writing, 1);
 	reports_writing_here++;
@@ -2501,7 +2507,19 @@ static void report(struct attr_inv *v, bool unfinished)
 	rows[0].ran = true;
 	if (!v->line_seen)
 		rows[0].occ = 1;
-	switch (cfg.output) {
+	if (output == ATTR_OUT_LOGGING && gc_collecting) {
+		static bool said;
+
+		if (!said) {
+			said = true;
+			out_notice("MEMLINE_OUTPUT=logging: a selected function ended inside garbage "
+				   "collection (a __del__ or weakref callback called it), where "
+				   "logging may hold a lock; its reports go to stderr");
+		}
+		output = ATTR_OUT_STDERR;
+		raw = true;
+	}
+	switch (output) {
 	case ATTR_OUT_LOGGING:
 		sink.write = logging_write;
 		lines = P.PyList_New(0);
@@ -2515,7 +2533,8 @@ static void report(struct attr_inv *v, bool unfinished)
 		/* could not open: stderr */
 		__attribute__((fallthrough));
 	case ATTR_OUT_STDERR:
-		flush_python_stream("stderr");
+		if (!raw)
+			flush_python_stream("stderr");
 		text.fd = 2;
 		break;
 	case ATTR_OUT_STDOUT:
@@ -2523,10 +2542,10 @@ static void report(struct attr_inv *v, bool unfinished)
 		text.fd = 1;
 		break;
 	}
-	sink.ctx = cfg.output == ATTR_OUT_LOGGING ? (void *)lines : (void *)&text;
+	sink.ctx = output == ATTR_OUT_LOGGING ? (void *)lines : (void *)&text;
 	if (!out_report(&r, &style, &sink))
 		memory_out(1, "report");
-	if (cfg.output == ATTR_OUT_LOGGING)
+	if (output == ATTR_OUT_LOGGING)
 		logging_emit(lines);
 	else
 		out_fd_flush(&text);
@@ -2629,6 +2648,27 @@ static void say_lost(void)
 		P.PyErr_Clear();
 	}
 	losses = 0;
+}
+
+/*
+ * MEMLINE_OUTPUT=logging: a report that ends while garbage collection
+ * runs (a selected function a __del__ or weakref callback calls) goes to
+ * stderr, as the stderr sink writes it, without Python: the collection may
+ * have started anywhere, inside a lock of the program's logging setup too
+ * (a QueueListener's thread in queue.get()), which the report would wait
+ * on for ever.  Told by gc.callbacks.
+ */
+static PyObject *py_gc_phase(PyObject *self, PyObject *args)
+{
+	PyObject *phase = P.PyTuple_GetItem(args, 0);
+	const char *text = phase ? P.PyUnicode_AsUTF8(phase) : NULL;
+
+	(void)self;
+	P.PyErr_Clear();
+	if (text)
+		gc_collecting = !strcmp(text, "start");
+	P.Py_IncRef(P.none);
+	return P.none;
 }
 
 /* Writes what waits, while this thread has room for it. */
@@ -4197,6 +4237,7 @@ static struct attr_py_method methods[] = {
 	{ "greenlet_switch", py_greenlet_switch, ATTR_METH_VARARGS, NULL },
 	{ "forked", py_forked, ATTR_METH_NOARGS, NULL },
 	{ "gen_died", py_gen_died, ATTR_METH_O, NULL },
+	{ "gc_phase", py_gc_phase, ATTR_METH_VARARGS, NULL },
 	{ "code_died", py_code_died, ATTR_METH_O, NULL },
 	{ "mon_start", (PyCFunction)(void (*)(void))mon_start, 0x80, NULL },
 	{ "mon_resume", (PyCFunction)(void (*)(void))mon_resume, 0x80, NULL },
@@ -4304,6 +4345,12 @@ static bool install(void)
 		return true;	/* nothing left to select: no tracer */
 	code_watch_install();
 	close_wrap_install();
+	if (cfg.output == ATTR_OUT_LOGGING) {
+		r = boot_call("watch_collections", "(O)", method("gc_phase"), NULL);
+		if (r)
+			P.Py_DecRef(r);
+		P.PyErr_Clear();
+	}
 	if (P.minor >= 12) {
 		PyObject *f = P.PyDict_GetItemString(boot, "monitor");
 

@@ -587,3 +587,15 @@ def test_signal_handlers_all_put_back_when_one_raises_meanwhile(py):
 def test_signal_handlers_back_in_a_child_forked_while_they_wait(py):
     r = memline(py, "fork_in_wait.py", "work", {"MEMLINE_OUTPUT": "logging"})
     assert r.returncode == 0 and r.out == "1000 [0] True\n", r
+
+
+@per_interpreter
+def test_sink_logging_report_made_inside_a_collection_goes_to_stderr(py):
+    r = Result(run([py, prog("gc_queue_logging.py")], preload=True, timeout=120,
+                   env_extra={"MEMLINE_FUNCTIONS": "g", "MEMLINE_OUTPUT": "logging"}))
+    assert r.returncode == 0 and r.out == "done\n", r
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=logging: a selected function ended inside garbage collection "
+        "(a __del__ or weakref callback called it), where logging may hold a lock; its reports "
+        "go to stderr"], r.err[-2000:]
+    assert len(parse_reports(r.err, PREFIX)) > 0
