@@ -90,14 +90,17 @@ def main(mode, out):
         a = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
         b = os.open(out + ".b", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
         stop = []
+        flipping = threading.Event()
 
         def flip():
             while not stop:
                 os.dup2(a, 2)
+                flipping.set()
                 os.dup2(b, 2)
 
         t = threading.Thread(target=flip)
         t.start()
+        flipping.wait()     # (a first report could beat the first dup2 to fd 2)
         for _ in range(500):
             work(1000)
         stop.append(1)
