@@ -2447,7 +2447,10 @@ static int open_output(void)
 	return fd < 0 ? -1 : fd;
 }
 
-static bool gc_collecting;	/* (see py_gc_phase) */
+/* This thread is running a collection (see py_gc_phase): gc.callbacks
+ * are called on the collecting thread, which may let the GIL go to other
+ * threads meanwhile (a finalizer that sleeps). */
+static __thread bool gc_collecting __attribute__((tls_model("initial-exec")));
 
 /* Reports being written, by every thread and by this one: the exit waits
  * for the others' (see wait_for_reports). */

@@ -599,3 +599,11 @@ def test_sink_logging_report_made_inside_a_collection_goes_to_stderr(py):
         "(a __del__ or weakref callback called it), where logging may hold a lock; its reports "
         "go to stderr"], r.err[-2000:]
     assert len(parse_reports(r.err, PREFIX)) > 0
+
+
+@per_interpreter
+def test_sink_logging_report_of_a_thread_not_collecting_goes_to_logging(py):
+    r = memline(py, "gc_other_thread.py", "work", {"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0 and notices(r.err) == [], r
+    assert r.out.startswith("LOG MainThread memory_profiler_logs: Filename: "), r
+    assert r.out.endswith("\n100000\n") and r.err == "", r
