@@ -472,6 +472,7 @@ static void drop_fetched(PyObject *t, PyObject *v, PyObject *tb)
 
 /* Raised as the program would raise it there: chained to the exception
  * being handled, if any. */
+
 static int hand_back(void *arg)
 {
 	PyObject *t = handed_back[0], *v = handed_back[1], *tb = handed_back[2];
@@ -479,6 +480,13 @@ static int hand_back(void *arg)
 	(void)arg;
 	if (!t)
 		return 0;
+	/* CPython runs pending calls at any check: inside memline's own
+	 * Python too (the logging sink), which the exception would end, a
+	 * report with it -- the program's code comes after */
+	if (own_depth > 0) {
+		P.Py_AddPendingCall(hand_back, NULL);
+		return 0;
+	}
 	handed_back[0] = handed_back[1] = handed_back[2] = NULL;
 	if (tb && v)
 		P.PyException_SetTraceback(v, tb);
@@ -517,6 +525,26 @@ static void hand_back_later(PyObject *t, PyObject *v, PyObject *tb, const char *
 	PyObject *name;
 
 	P.PyErr_NormalizeException(&t, &v, &tb);
+	if (P.PyThread_get_thread_ident() == main_ident && handed_back[0] && v && handed_back[1]) {
+		/* a second one before the first was raised (two handlers on a
+		 * fast timer): it is raised in the first's place, the first as
+		 * its context, as when a handler raises while an exception
+		 * propagates */
+		PyObject *theirs = tb_past_own(tb);
+
+		if (tb)
+			P.Py_DecRef(tb);
+		P.PyException_SetTraceback(v, theirs ? theirs : P.none);
+		P.PyException_SetContext(v, handed_back[1]);	/* takes that reference */
+		P.Py_DecRef(handed_back[0]);
+		if (handed_back[2])
+			P.Py_DecRef(handed_back[2]);
+		P.PyErr_Clear();
+		handed_back[0] = t;
+		handed_back[1] = v;
+		handed_back[2] = theirs;
+		return;
+	}
 	if (P.PyThread_get_thread_ident() == main_ident && !handed_back[0] &&
 	    P.Py_AddPendingCall(hand_back, NULL) == 0) {
 		/* raised in the program's code, as if the handler had run
@@ -2195,9 +2223,17 @@ static PyObject *signals_wait(void)
 			signals_saved_ok[n] = sigaction(n, NULL, &signals_saved[n]) == 0;
 			signals_changed[n] = false;
 		}
-	w = boot_call("signals_wait", NULL, NULL, NULL);
-	if (!w && signals_depth == 0)	/* a handler raised: those replaced go back */
+	/* a handler not replaced yet may raise meanwhile (handed back): those
+	 * replaced go back, and the wait is tried again -- else the logging
+	 * that follows would run unprotected, and a report be lost */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		w = boot_call("signals_wait", NULL, NULL, NULL);
+		if (w || signals_depth != 0)
+			break;
 		signals_end_wait(P.PyDict_GetItemString(boot, "_waiting_now"), true);
+		if (own_failed_for_now)	/* memory, not a handler: no use */
+			break;
+	}
 	if (w && signals_depth == 0) {
 		for (n = 1; n < 65; n++)
 			if (signals_saved_ok[n])
@@ -2230,8 +2266,9 @@ static void keep_first(PyObject *exc[3])
  * memline's Python between two of them could be interrupted by a handler
  * already back (CPython runs pending handlers at its checks, and
  * signal.signal runs them first), and would leave the rest replaced for
- * good.  A handler's exception does not stop it (each signal is tried
- * three times); the first is kept in exc.  The signals put back are
+ * good.  A handler's exception does not stop it (each signal is tried up
+ * to 50 times: a timer's handler may raise at each); the first is kept in
+ * exc.  The signals put back are
  * marked in back.
  */
 static void signals_put_back(PyObject *waiting, bool back[65], PyObject *exc[3])
@@ -2253,7 +2290,7 @@ static void signals_put_back(PyObject *waiting, bool back[65], PyObject *exc[3])
 		P.PyErr_Clear();
 		if (!h || n < 1 || n > 64)
 			continue;
-		for (int attempt = 0; attempt < 3; attempt++) {
+		for (int attempt = 0; attempt < 50; attempt++) {
 			PyObject *now = P.PyObject_CallFunction(get, "(O)", num), *r;
 			bool replaced = now == note;
 
