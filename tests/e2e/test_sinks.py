@@ -557,36 +557,20 @@ def test_sink_file_out_of_descriptors_for_one_report_only(py, tmp_path):
 
 
 @per_interpreter
-def test_collection_not_left_paused_in_a_child_forked_meanwhile(py):
-    # another thread forked while the main thread ran the program's logging
-    # handler inside memline's Python (collection paused): the child kept
-    # the pause for good
-    r = memline(py, "gc_fork_paused.py", "work", {"MEMLINE_OUTPUT": "logging"})
-    assert r.returncode == 0 and r.out == "1000 [0] True\n", r
-
-
-@per_interpreter
-def test_collection_switched_off_by_a_logging_handler_stays_off(py):
-    plain = Result(subprocess.run([py, prog("gc_handler_disable.py")], capture_output=True,
-                                  timeout=60))
-    r = memline(py, "gc_handler_disable.py", "work", {"MEMLINE_OUTPUT": "logging"})
-    assert r.returncode == 0 and r.out == plain.out == "1000 True\n", r
-
-
-@per_interpreter
-def test_signal_handlers_all_put_back_when_one_raises_meanwhile(py):
+@pytest.mark.parametrize("name,out", [
+    # a logging handler's gc.disable(): memline's resuming undid it
+    ("gc_handler_disable.py", "1000 True\n"),
     # a handler already back raised while the next were put back (Python
     # doing it could be stopped anywhere): the rest stayed memline's
-    r = memline(py, "signal_put_back.py", "work", {"MEMLINE_OUTPUT": "logging"})
-    assert r.returncode == 0, r
-    assert r.out == ("[(0, True, False), (2, True, True), (4, True, True), (5, True, True), "
-                     "(6, True, True)]\n"), r
-
-
-@per_interpreter
-def test_signal_handlers_back_in_a_child_forked_while_they_wait(py):
-    r = memline(py, "fork_in_wait.py", "work", {"MEMLINE_OUTPUT": "logging"})
-    assert r.returncode == 0 and r.out == "1000 [0] True\n", r
+    ("signal_put_back.py", "[(0, True, False), (2, True, True), (4, True, True), "
+                           "(5, True, True), (6, True, True)]\n"),
+    # a child forked while the handlers waited kept memline's noting one
+    # (and collection paused, when it was paused there)
+    ("fork_in_wait.py", "1000 [0] True\n"),
+])
+def test_sink_logging_leaves_the_collector_and_the_signal_handlers_as_they_were(py, name, out):
+    r = memline(py, name, "work", {"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0 and r.out == out, r
 
 
 @per_interpreter

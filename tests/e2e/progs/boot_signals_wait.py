@@ -9,51 +9,14 @@ see signal_put_back.py for that part).
 """
 import sys
 
-
-class Stop(BaseException):
-    pass
-
-
-def h_int(s, f):
-    pass
-
-
-def h_usr1(s, f):
-    pass
-
-
-def h_alrm(s, f):
-    pass
-
-
-class FakeSignal:
-    def __init__(self, fail_at, error):
-        self.handlers = {2: h_int, 10: h_usr1, 14: h_alrm, 15: 0, 17: 1}
-        self.fail_at, self.error, self.calls = fail_at, error, 0
-
-    def getsignal(self, n):
-        if n == 9:
-            raise ValueError("not this one")
-        return self.handlers.get(n, 0)
-
-    def signal(self, n, h):
-        self.calls += 1
-        if self.calls == self.fail_at:
-            raise self.error
-        old = self.handlers.get(n, 0)
-        self.handlers[n] = h
-        return old
-
-    def raise_signal(self, n):
-        self.handlers[n](n, None)
-
+from fake_signal import FakeSignal, Stop, h_alrm, h_int, h_usr1
 
 ns = {"__name__": "_memline"}
 with open(sys.argv[1]) as f:
     exec(compile(f.read(), "boot.py", "exec"), ns)
 original = {2: h_int, 10: h_usr1, 14: h_alrm, 15: 0, 17: 1}
 for fail_at, error in ((0, None), (1, MemoryError()), (2, MemoryError()), (3, Stop())):
-    fake = FakeSignal(fail_at, error)
+    fake = FakeSignal(original, fail_at, error)
     sys.modules["_signal"] = fake
     try:
         waiting = ns["signals_wait"]()

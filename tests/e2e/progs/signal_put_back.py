@@ -11,41 +11,9 @@ handler must come back, the exception reach the program.
 import logging
 import sys
 
-
-class Stop(BaseException):
-    pass
-
-
-def h_int(s, f):
-    pass
-
-
-def h_usr1(s, f):
-    pass
-
-
-def h_term(s, f):
-    pass
-
+from fake_signal import FakeSignal, Stop, h_int, h_term, h_usr1
 
 ORIGINAL = {2: h_int, 10: h_usr1, 15: h_term}
-
-
-class FakeSignal:
-    def __init__(self, fail_at):
-        self.handlers = dict(ORIGINAL)
-        self.fail_at, self.calls = fail_at, 0
-
-    def getsignal(self, n):
-        return self.handlers.get(n, 0)
-
-    def signal(self, n, h):
-        self.calls += 1
-        if self.calls == self.fail_at:
-            raise Stop()
-        old = self.handlers.get(n, 0)
-        self.handlers[n] = h
-        return old
 
 
 def work():
@@ -60,7 +28,7 @@ real = sys.modules["_signal"]
 results = []
 # a report's wait: calls 1-3 replace the three, 4-6 put them back
 for fail_at in (0, 2, 4, 5, 6):
-    fake = FakeSignal(fail_at)
+    fake = FakeSignal(ORIGINAL, fail_at, Stop())
     sys.modules["_signal"] = fake
     stopped = False
     try:
