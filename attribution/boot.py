@@ -514,11 +514,11 @@ def _shut(h):
     """A file handler closed by logging.shutdown (at exit, before an
     unfinished invocation reports) or by the program: a record would open
     its file again -- mode 'w' truncated it, the program's log lost, on
-    3.8 and 3.9 -- or be dropped (3.10+, mode 'w').  3.10+ say whether a handler is closed;
-    3.8 and 3.9 do not: one without a stream that opened its file when it
-    was made (not delay) is; a delayed one only if its mode is 'w' and its
-    file has content (opened first by memline's record, it would truncate
-    the file too)."""
+    3.8 and 3.9 -- or be dropped (3.10+, mode 'w').  3.10+ say whether a
+    handler is closed; 3.8 and 3.9 do not: one without a stream that
+    opened its file when it was made (not delay) is; a delayed one only if
+    its mode is 'w' and its file has content (opened first by memline's
+    record, it would truncate the file too)."""
     if getattr(h, 'baseFilename', None) is None or getattr(h, 'stream', True) is not None:
         return False
     if hasattr(h, '_closed'):   # 3.10+ say it

@@ -76,10 +76,11 @@ const char *attr_config_format_problem(const char *fmt, char *buf, size_t cap)
 		}
 		if (!known) {
 			const char *end = strchr(p, ')');
+			size_t len, shown;
 
 			if (!end)
 				return "has a %( with no )";
-			size_t len = (size_t)(end - p) + (end[1] ? 2 : 1), shown = len;
+			len = shown = (size_t)(end - p) + (end[1] ? 2 : 1);
 
 			/* a long field: its start, cut at a whole character, so that
 			 * the reason still fits the notice */

@@ -472,7 +472,6 @@ static void drop_fetched(PyObject *t, PyObject *v, PyObject *tb)
 
 /* Raised as the program would raise it there: chained to the exception
  * being handled, if any. */
-
 static int hand_back(void *arg)
 {
 	PyObject *t = handed_back[0], *v = handed_back[1], *tb = handed_back[2];
@@ -2408,18 +2407,28 @@ static void signals_forked(void)
 	signals_depth = 0;
 }
 
+/* boot.py's name(a, b), which runs the program's logging handlers: their
+ * signal handlers wait, and collection is not paused (a handler may switch
+ * it off itself, which resuming would undo). */
+static PyObject *handlers_call(const char *name, const char *fmt, PyObject *a, PyObject *b)
+{
+	PyObject *r, *waiting = signals_wait();
+
+	gc_no_pause = true;
+	r = boot_call(name, fmt, a, b);
+	gc_no_pause = false;
+	signals_resume(waiting);
+	return r;
+}
+
 static void logging_emit(PyObject *lines)
 {
 	PyObject *name = str_of(cfg.logger, strlen(cfg.logger));
-	PyObject *r, *waiting;
+	PyObject *r;
 
 	P.PyErr_Clear();
 	if (name && lines) {
-		waiting = signals_wait();
-		gc_no_pause = true;
-		r = boot_call("log", "OO", name, lines);
-		gc_no_pause = false;
-		signals_resume(waiting);
+		r = handlers_call("log", "OO", name, lines);
 		if (r)
 			P.Py_DecRef(r);
 	}
@@ -2500,16 +2509,18 @@ static void report(struct attr_inv *v, bool unfinished)
 	struct out_row *rows = calloc((size_t)ci->nrows, sizeof(*rows));
 	struct out_style style = { cfg.format, cfg.logger, cfg.precision, cfg.increments_only };
 	PyObject *name_keep, **keeps = calloc((size_t)ci->nrows, sizeof(*keeps));
-	struct out_report r = { cfg.output == ATTR_OUT_LOGGING ? utf8_of(ci->filename, &name_keep) :
-							       fs_bytes_of(ci->filename, &name_keep),
+	/* inside a collection, logging may hold a lock: stderr, without Python
+	 * (not even sys.stderr's flush) */
+	bool raw = cfg.output == ATTR_OUT_LOGGING && gc_collecting;
+	enum attr_output output = raw ? ATTR_OUT_STDERR : cfg.output;
+	struct out_report r = { output == ATTR_OUT_LOGGING ? utf8_of(ci->filename, &name_keep) :
+							   fs_bytes_of(ci->filename, &name_keep),
 				rows, ci->nrows, unfinished,
 				false };
 	struct out_sink sink = { out_fd_line, NULL };
 	struct out_fd_text text = { 2, NULL, 0, 0 };
 	int file = -1;
 	PyObject *lines = NULL;
-	enum attr_output output = cfg.output;
-	bool raw = false;	/* no Python: not even sys.stderr's flush */
 
 	atomic_fetch_add(&reports_writing, 1);
 	reports_writing_here++;
@@ -2547,7 +2558,7 @@ static void report(struct attr_inv *v, bool unfinished)
 	rows[0].ran = true;
 	if (!v->line_seen)
 		rows[0].occ = 1;
-	if (output == ATTR_OUT_LOGGING && gc_collecting) {
+	if (raw) {
 		static bool said;
 
 		if (!said) {
@@ -2556,8 +2567,6 @@ static void report(struct attr_inv *v, bool unfinished)
 				   "collection (a __del__ or weakref callback called it), where "
 				   "logging may hold a lock; its reports go to stderr");
 		}
-		output = ATTR_OUT_STDERR;
-		raw = true;
 	}
 	switch (output) {
 	case ATTR_OUT_LOGGING:
@@ -4193,7 +4202,7 @@ static void let_go_of_generators(void)
 static PyObject *py_at_exit(PyObject *self, PyObject *args)
 {
 	struct saved_error e;
-	PyObject *r, *waiting;
+	PyObject *r;
 
 	(void)self;
 	(void)args;
@@ -4225,11 +4234,7 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 	leave(&e);
 	wait_for_reports();
 	enter(&e);
-	waiting = signals_wait();
-	gc_no_pause = true;	/* (it logs what was held: the program's handlers) */
-	r = boot_call("release_held", NULL, NULL, NULL);
-	gc_no_pause = false;
-	signals_resume(waiting);
+	r = handlers_call("release_held", NULL, NULL, NULL);	/* logs what was held */
 	if (r)
 		write_unlogged(r);
 	/* a forked child's matches are its parent's; multiprocessing's helpers

@@ -224,16 +224,16 @@ void out_write_fd(int fd, const char *text, size_t len)
 		len -= (size_t)n;
 	}
 	if (blocked) {
-		for (int i = 0; i < 2; i++) {
-			sigset_t one;
+		sigset_t mine;
+		int taken = 0;
 
-			if (was_pending[i] || sigpending(&pending) != 0 ||
-			    !sigismember(&pending, ours[i]))
-				continue;
-			sigemptyset(&one);
-			sigaddset(&one, ours[i]);
-			sigtimedwait(&one, NULL, &zero);
-		}
+		sigemptyset(&mine);
+		if (sigpending(&pending) == 0)
+			for (int i = 0; i < 2; i++)
+				if (!was_pending[i] && sigismember(&pending, ours[i]) && ++taken)
+					sigaddset(&mine, ours[i]);
+		while (taken-- > 0)
+			sigtimedwait(&mine, NULL, &zero);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	errno = saved;
