@@ -561,7 +561,7 @@ def _note_signal(signum, frame):
 def watch_collections(callback):
     """MEMLINE_OUTPUT=logging: memline told when a collection starts and
     stops (a report that ends in a finalizer it runs waits)."""
-    _import('gc').callbacks.append(callback)
+    _gc.callbacks.append(callback)
 
 
 _waiting_now = []   # what signals_wait replaces, for memline's C to put back

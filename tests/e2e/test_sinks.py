@@ -12,7 +12,8 @@ import pytest
 
 from conftest import LIB, ROOT, run, summaries
 from test_lines import (POOL_UNMATCHED, PREFIX, Result, near, notices, parse_reports,
-                        per_interpreter, prog, strip_reports)
+                        per_interpreter, prog, strip_reports,
+                        with_blank_lines)
 
 DEFAULT_FORMAT = "using %(name)s: %(message)s"
 
@@ -591,3 +592,22 @@ def test_sink_logging_report_of_a_thread_not_collecting_goes_to_logging(py):
     assert r.returncode == 0 and notices(r.err) == [], r
     assert r.out.startswith("LOG MainThread memory_profiler_logs: Filename: "), r
     assert r.out.endswith("\n100000\n") and r.err == "", r
+
+
+@per_interpreter
+@pytest.mark.parametrize("sink", ["stderr", "stdout", "logging", "file"])
+def test_sink_leaves_gc_out_of_sys_modules(py, sink, tmp_path):
+    plain = Result(subprocess.run([py, prog("sink_modules.py")], capture_output=True,
+                                  timeout=60))
+    out = "file:" + str(tmp_path / "r.log") if sink == "file" else sink
+    r = memline(py, "sink_modules.py", env={"MEMLINE_OUTPUT": out})
+    assert plain.out == "first 3000000\nsecond 3000000\nFalse\n", plain
+    assert r.returncode == 0 and notices(r.err) == [], r
+    text = {"stderr": r.err, "stdout": r.out}.get(sink)
+    if sink == "logging":   # one record per non-blank line
+        text = with_blank_lines([line for line in r.out.split("\n") if line.startswith(PREFIX)])
+    elif sink == "file":
+        text = (tmp_path / "r.log").read_text()
+    assert len(parse_reports(text, PREFIX)) == 2, r
+    own = [line for line in r.out.split("\n") if line and not line.startswith(PREFIX)]
+    assert "\n".join(own) + "\n" == plain.out, r
