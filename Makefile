@@ -32,6 +32,9 @@ UNIT_OBJS := $(filter-out $(BUILD)/obj/preload/hooks.o $(BUILD)/obj/preload/stat
 
 CTARGET_SRCS := $(wildcard tests/c/*.c)
 CTARGETS := $(CTARGET_SRCS:tests/c/%.c=$(BUILD)/tests/%)
+# shared libraries the tests preload next to memline
+CSHIM_SRCS := $(wildcard tests/c/so/*.c)
+CSHIMS := $(CSHIM_SRCS:tests/c/so/%.c=$(BUILD)/tests/%.so)
 
 PYTEST ?= /usr/bin/python3 -m pytest
 
@@ -71,6 +74,11 @@ $(BUILD)/tests/%: tests/c/%.c $(FLAGS_STAMP)
 	$(E) "  CC      $@"
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -o $@ $< -lpthread
 
+$(BUILD)/tests/%.so: tests/c/so/%.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(E) "  CC      $@"
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -fPIC -shared -o $@ $<
+
 # installs missing Debian packages first (a no-op when all are there)
 setup:
 	@scripts/setup
@@ -83,7 +91,7 @@ unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do echo "== $$t"; $$t --jobs 2 || exit 1; done
 
 # real programs under LD_PRELOAD, on every interpreter here
-e2e: all $(CTARGETS)
+e2e: all $(CTARGETS) $(CSHIMS)
 	MEMLINE_LIB=$(abspath $(LIB)) MEMLINE_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -rs tests/e2e
 
 # ld.so splits LD_PRELOAD at spaces and colons: PREFIX may hold neither

@@ -1,6 +1,7 @@
 /*
- * The interposers.  Each asks pl_mode() first; when not tracking it calls
- * the original and returns.  When tracking, it calls the original, then
+ * The interposers.  Each asks pl_mode() first (the mapping and dup hooks
+ * pl_mode_settled(): they never start the bootstrap); when not tracking it
+ * calls the original and returns.  When tracking, it calls the original, then
  * tells attribution/ what changed.  Results and errno are libc's.
  *
  * Heap blocks are counted by their usable size, read on both sides, so
@@ -216,7 +217,7 @@ static inline size_t page_round(size_t len)
  * thread (a signal handler interrupting a hook), which would deadlock. */
 static inline bool maps_tracked(void)
 {
-	return pl_mode() == PL_ON && !pl_guard_active();
+	return pl_mode_settled() == PL_ON && !pl_guard_active();
 }
 
 PL_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -226,7 +227,7 @@ PL_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 	int guard, saved;
 	void *p;
 
-	if (pl_mode() == PL_BOOT || !pl_real.mmap)
+	if (pl_mode_settled() == PL_BOOT || !pl_real.mmap)
 		return pl_sys_mmap(addr, len, prot, flags, fd, off);
 	if (!maps_tracked() || (!anon && !fixed))
 		return pl_real.mmap(addr, len, prot, flags, fd, off);
@@ -252,17 +253,17 @@ PL_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 	return p;
 }
 
+/* One function under both names, as in glibc (tools that patch PLT slots,
+ * Memray, compare the two addresses) */
 PL_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-{
-	return mmap(addr, len, prot, flags, fd, off);
-}
+	__attribute__((alias("mmap")));
 
 PL_EXPORT int munmap(void *addr, size_t len)
 {
 	size_t removed = 0;
 	int guard, r, saved;
 
-	if (pl_mode() == PL_BOOT || !pl_real.munmap)
+	if (pl_mode_settled() == PL_BOOT || !pl_real.munmap)
 		return pl_sys_munmap(addr, len);
 	if (!maps_tracked())
 		return pl_real.munmap(addr, len);
@@ -294,7 +295,7 @@ PL_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...
 		new_addr = va_arg(ap, void *);
 		va_end(ap);
 	}
-	if (pl_mode() == PL_BOOT || !pl_real.mremap)
+	if (pl_mode_settled() == PL_BOOT || !pl_real.mremap)
 		return pl_sys_mremap(old, old_len, new_len, flags, new_addr);
 	if (!maps_tracked())
 		return pl_real.mremap(old, old_len, new_len, flags, new_addr);
@@ -334,7 +335,7 @@ static inline void note_std_move(int oldfd, int newfd)
 {
 	int saved = errno;	/* the call's errno is libc's alone */
 
-	if ((newfd == 1 || newfd == 2) && pl_mode() == PL_ON)
+	if ((newfd == 1 || newfd == 2) && pl_mode_settled() == PL_ON)
 		out_std_moving(newfd, oldfd);
 	errno = saved;
 }

@@ -117,6 +117,18 @@ static bool malloc_is_ours(void)
 	return false;
 }
 
+/*
+ * The constructor's work, once the state is settled.  glibc may run the
+ * constructor inside the bootstrap itself: a library listed after memline
+ * (libstdc++, so any C++ allocator) calls malloc from its own constructor
+ * before memline's has run, and the bootstrap's dlopen(RTLD_NOLOAD) then
+ * runs memline's pending constructor.  That one only notes it came
+ * (start_deferred), and the bootstrap does the work when it ends.
+ */
+static bool start_deferred;
+
+static void start(void);
+
 static void init(void)
 {
 	int expected = PL_S_UNINIT;
@@ -138,6 +150,10 @@ static void init(void)
 	pl_page_size = (unsigned long)sysconf(_SC_PAGESIZE);
 	initializing_here = 0;
 	atomic_store(&pl_state, ok && (python || summary == SUMMARY_ALL) ? PL_S_ON : PL_S_OFF);
+	if (start_deferred) {
+		start_deferred = false;
+		start();
+	}
 }
 
 enum pl_mode pl_mode_slow(void)
@@ -178,9 +194,9 @@ static void check_environment(void)
 				   "be printed", getenv("MEMLINE_SUMMARY"));
 }
 
-__attribute__((constructor)) static void pl_start(void)
+
+static void start(void)
 {
-	pl_mode();
 	if (atomic_load(&pl_state) != PL_S_ON)
 		return;
 	attr_account_init();
@@ -190,6 +206,16 @@ __attribute__((constructor)) static void pl_start(void)
 	pthread_atfork(pl_regions_fork_prepare, pl_regions_fork_parent, pl_regions_fork_child);
 	pthread_atfork(NULL, NULL, out_std_forked);
 	check_environment();
+}
+
+__attribute__((constructor)) static void pl_start(void)
+{
+	if (initializing_here) {
+		start_deferred = true;
+		return;
+	}
+	pl_mode();
+	start();
 }
 
 __attribute__((destructor)) static void pl_stop(void)

@@ -32,6 +32,23 @@ static inline enum pl_mode pl_mode(void)
 	return pl_mode_slow();
 }
 
+/*
+ * The same, for the hooks that must not start the bootstrap (mmap,
+ * munmap, mremap, dup2, dup3): PL_BOOT until it is over.  An allocator
+ * listed before memline maps its heap from inside its own first malloc,
+ * where the bootstrap's dlsym and dlopen, which allocate, would call back
+ * into it half made (scalene's recurses until the stack overflows).
+ * Until then such calls go to the kernel, uncounted.
+ */
+static inline enum pl_mode pl_mode_settled(void)
+{
+	int s = atomic_load_explicit(&pl_state, memory_order_acquire);
+
+	if (__builtin_expect(s == PL_S_ON, 1))
+		return PL_ON;
+	return s == PL_S_OFF ? PL_OFF : PL_BOOT;
+}
+
 /* The system page size, known once the state is settled. */
 extern unsigned long pl_page_size;
 

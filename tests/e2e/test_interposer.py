@@ -151,6 +151,56 @@ def test_another_malloc_preloaded_before_memline_is_one_line(py, lib):
     assert near(rep.inc(markers("one_alloc.py")["alloc"]), 10_000_000), r.stderr
 
 
+LIBSTDCXX = "/lib/x86_64-linux-gnu/libstdc++.so.6"
+
+
+@per_interpreter
+def test_allocator_first_that_maps_from_its_first_malloc(py, lib):
+    # scalene's allocator, listed first, maps its heap from its first malloc,
+    # which libstdc++'s constructor makes before memline's has run: memline's
+    # mmap hook started memline's start-up there, whose dlsym allocates --
+    # back into the half-made allocator (scalene's recursed until the stack
+    # overflowed, in every process).  The mapping hooks now leave start-up
+    # to the others: the stand-down line, and the program as bare.
+    touchy = target("touchy_malloc.so")
+    args = [py, prog("one_alloc.py")]
+    bare = run(args, env_extra={"LD_PRELOAD": touchy + ":" + LIBSTDCXX})
+    assert bare.returncode == 0 and bare.stdout == b"10000000\n", bare
+    r = run(args, env_extra={"LD_PRELOAD": ":".join([touchy, lib, LIBSTDCXX]),
+                             "MEMLINE_FUNCTIONS": "work"})
+    assert r.returncode == 0 and r.stdout == bare.stdout, r
+    assert r.stderr.decode().splitlines() == [OTHER_MALLOC.replace(MALLOC_DEBUG, touchy)]
+    # a program that is not Python: as bare, and silent
+    r = run(["/bin/true"], env_extra={"LD_PRELOAD": ":".join([touchy, lib, LIBSTDCXX])})
+    assert (r.returncode, r.stdout, r.stderr) == (0, b"", b""), r
+
+
+@per_interpreter
+def test_cxx_library_listed_after_memline(py, lib):
+    # libstdc++'s constructor mallocs before memline's has run; memline's
+    # start-up then checks which library defines malloc with dlopen, which
+    # ran memline's constructor inside the start-up, where it did nothing:
+    # no Python set up, no reports, no notices.  Now the start-up does the
+    # constructor's work when it ends.
+    r = run([py, prog("one_alloc.py")],
+            env_extra={"LD_PRELOAD": lib + ":" + LIBSTDCXX, "MEMLINE_FUNCTIONS": "work",
+                       "MEMLINE_PRECISION": "3", "MEMLINE_BOGUS": "1"})
+    assert r.returncode == 0 and r.stdout == b"10000000\n", r
+    err = r.stderr.decode()
+    assert err.splitlines()[0] == "memline: unknown variable MEMLINE_BOGUS ignored", err
+    (rep,) = parse_reports(err, PREFIX)
+    assert near(rep.inc(markers("one_alloc.py")["alloc"]), 10_000_000), err
+
+
+def test_mmap64_is_mmap(lib):
+    # one function under both names, as in glibc: Memray, which patches PLT
+    # slots, compares them and printed a warning about memline's two
+    code = ("import ctypes; c = ctypes.CDLL(None); a = lambda f: ctypes.cast(f, ctypes.c_void_p)"
+            ".value; print(a(c.mmap) == a(c.mmap64), a(c.mmap) == a(c.malloc))")
+    r = run(["/usr/bin/python3", "-c", code], env_extra={"LD_PRELOAD": lib})
+    assert (r.returncode, r.stdout, r.stderr) == (0, b"True False\n", b""), r
+
+
 def test_another_malloc_first_in_a_program_that_is_not_python(lib):
     # the summary was asked for: the notice, then the program as bare
     bare = run([target("apis")], env_extra={"LD_PRELOAD": MALLOC_DEBUG})
