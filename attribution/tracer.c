@@ -1168,22 +1168,32 @@ static void pop(struct attr_inv *v)
 		attr_lines_count(&t->top->hot, gained);
 }
 
+/* Detached while in another thread's list: how many times, and what this
+ * thread had seen of that when it last pruned its own (see wait_on_thread). */
+static atomic_uint_fast64_t detached_elsewhere;
+static __thread uint_fast64_t pruned_at __attribute__((tls_model("initial-exec")));
+
 static void prune_waiting(struct attr_thread *t)
 {
 	struct attr_inv **pp = &t->waiting;
 
+	pruned_at = atomic_load_explicit(&detached_elsewhere, memory_order_relaxed);
+	attr_me.busy++;		/* no hook of this thread walks it meanwhile */
 	while (*pp) {
 		struct attr_inv *v = *pp;
 
 		if (v->hot.detached) {
 			*pp = v->next_waiting;
 			v->waiting_on = NULL;
-			if (v->finished)
+			if (v->finished) {	/* its rows were kept for the hooks */
+				free(v->hot.rows);
 				free(v);
+			}
 		} else {
 			pp = &v->next_waiting;
 		}
 	}
+	attr_me.busy--;
 }
 
 /*
@@ -1194,13 +1204,23 @@ static void prune_waiting(struct attr_thread *t)
  * thread's list, detached, until that thread prunes it, and meanwhile its
  * waits count nothing -- linking it into a second list rewrote its link
  * while the first list still held it (a list that looped: a hang), and
- * the first thread's hooks walk its list without the GIL.
+ * the first thread's hooks walk its list without the GIL.  After such a
+ * detachment every thread prunes its list at its next suspension or
+ * resumption of any invocation (the first thread's one is among them);
+ * until then the detached one keeps its rows, which a hook that read it
+ * before it was detached may still write.
  */
+static inline bool prune_due(void)
+{
+	return attr_me.waiting &&
+	       pruned_at != atomic_load_explicit(&detached_elsewhere, memory_order_relaxed);
+}
+
 static void wait_on_thread(struct attr_inv *v)
 {
 	if (cfg.async != ATTR_ASYNC_THREAD)
 		return;
-	if (v->waiting_on == &attr_me && v->hot.detached)
+	if (prune_due() || (v->waiting_on == &attr_me && v->hot.detached))
 		prune_waiting(&attr_me);
 	if (v->waiting_on)
 		return;
@@ -1212,10 +1232,12 @@ static void wait_on_thread(struct attr_inv *v)
 
 static void unwait(struct attr_inv *v)
 {
-	if (!v->waiting_on)
-		return;
-	v->hot.detached = true;
-	if (v->waiting_on == &attr_me)
+	if (v->waiting_on && !v->hot.detached) {
+		v->hot.detached = true;
+		if (v->waiting_on != &attr_me)
+			atomic_fetch_add_explicit(&detached_elsewhere, 1, memory_order_relaxed);
+	}
+	if (v->waiting_on == &attr_me || prune_due())
 		prune_waiting(&attr_me);
 }
 
@@ -2005,6 +2027,7 @@ static void clear_ref(PyObject **ref)
 /* Reports (or not) and forgets an invocation that is off the stack. */
 static void drop(struct attr_inv *v, bool with_report)
 {
+	unwait(v);
 	unlink_all(v);
 	suspended_remove(v);
 	if (v->outer) {		/* recursion after all: the outer call reports */
@@ -2021,8 +2044,10 @@ static void drop(struct attr_inv *v, bool with_report)
 	clear_ref(&v->gen_ref);
 	clear_ref(&v->gen_hold);
 	clear_ref(&v->hook_code);
-	free(v->hot.rows);
-	v->hot.rows = NULL;
+	if (!v->waiting_on) {	/* else another thread's prune frees them */
+		free(v->hot.rows);
+		v->hot.rows = NULL;
+	}
 	if (v->hot.by_unit) {
 		int64_t *units = v->hot.by_unit;
 
@@ -2640,11 +2665,24 @@ static void defer(struct attr_inv *v)
 		return;
 	}
 	d->ci = v->ci;
-	d->hot.rows = v->hot.rows;	/* taken over */
+	if (v->waiting_on && v->hot.rows) {
+		/* still in another thread's waiting list, whose hooks may
+		 * write its rows: they stay, the report takes a copy */
+		size_t size = (size_t)v->ci->nrows * sizeof(struct attr_row);
+
+		if (!(d->hot.rows = malloc(size ? size : 1))) {
+			free(d);
+			deferred_lost++;
+			return;
+		}
+		memcpy(d->hot.rows, v->hot.rows, size);
+	} else {
+		d->hot.rows = v->hot.rows;	/* taken over */
+		v->hot.rows = NULL;
+	}
 	d->hot.by_unit = v->hot.by_unit;
 	d->nunits = v->nunits;
 	d->line_seen = v->line_seen;
-	v->hot.rows = NULL;
 	v->hot.by_unit = NULL;
 	*deferred_end = d;
 	deferred_end = &d->next_all;
@@ -4320,6 +4358,8 @@ static bool run_boot(void)
 		PyObject *f = P.PyCFunction_NewEx(&methods[i], NULL, NULL);
 
 		if (!f || P.PyDict_SetItemString(boot, methods[i].name, f) < 0) {
+			if (f)
+				P.Py_DecRef(f);
 			free(src);
 			return false;
 		}

@@ -53,15 +53,6 @@ size_t pl_boot_size(const void *p)
 	return size;
 }
 
-static long sys_result(long r)
-{
-	if (r < 0 && r > -4096) {
-		errno = (int)-r;
-		return -1;
-	}
-	return r;
-}
-
 void *pl_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	long r = syscall(SYS_mmap, addr, len, prot, flags, fd, off);
@@ -69,9 +60,10 @@ void *pl_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 	return r == -1 ? MAP_FAILED : (void *)r;
 }
 
+/* syscall() itself sets errno and returns -1 on failure */
 int pl_sys_munmap(void *addr, size_t len)
 {
-	return (int)sys_result(syscall(SYS_munmap, addr, len));
+	return (int)syscall(SYS_munmap, addr, len);
 }
 
 void *pl_sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void *new_addr)

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import LIB, interpreters, run
+from conftest import LIB, interpreters, run, summaries
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGS = os.path.join(HERE, "progs")
@@ -2138,3 +2138,25 @@ def test_collection_set_off_while_matching_runs_in_the_program(py):
     work = by_first[at["garbage"] - 1]
     check_rows(work, {"first": 3_000_000, "clear": -3_000_000}, at)
     assert not work.unfinished
+
+
+@per_interpreter
+def test_async_thread_generator_finished_on_another_thread_is_freed(py):
+    # MEMLINE_ASYNC=thread: a generator suspended on one thread waits in that
+    # thread's list, which its hooks walk on every allocation; finished on
+    # another thread, it stayed there for good (the list grew by one per
+    # call, every malloc of the worker slowed, and memline's memory grew).
+    # Now the worker prunes its list at its next suspension.
+    def run_n(n):
+        r = Result(run([py, prog("wait_other_thread.py"), str(n)], preload=True, env_extra={
+            "MEMLINE_FUNCTIONS": "wait_other_thread.py:gen", "MEMLINE_ASYNC": "thread",
+            "MEMLINE_SUMMARY": "1", "MEMLINE_FORMAT": "%(message)s"}))
+        assert r.returncode == 0 and r.out == "2 " * n + "\n", r
+        text = "\n".join(line for line in r.err.split("\n") if not line.startswith("memline: pid "))
+        reps = parse_reports(text)
+        assert len(reps) == n and all(rep.rows[10][2:] == (1, "    yield 2") for rep in reps), r.err[-2000:]
+        (s,) = summaries(r.err).values()
+        return s["heap"]
+    few, many = run_n(20), run_n(1000)
+    # 980 more calls left ~250 bytes each behind before; now nothing grows
+    assert many - few < 32 * 1024, (few, many)
