@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,8 +155,9 @@ static void write_failed(int fd, int err, bool timed_out)
 }
 
 /*
- * Waits until a full non-blocking fd takes more: 5 seconds at most, and
- * after one such wait ran out, never again in this process.
+ * Waits until a full fd (non-blocking, or one that kind_of says can wait)
+ * takes more: 5 seconds at most, and after one such wait ran out, never
+ * again in this process.
  */
 static bool wait_writable(int fd, const struct timespec *deadline)
 {
@@ -182,6 +185,32 @@ static bool wait_writable(int fd, const struct timespec *deadline)
 	return false;
 }
 
+/*
+ * Can a write to fd wait for a reader (a pipe, FIFO, socket or terminal)?
+ * Those are asked with poll first and written at most PIPE_BUF at a time,
+ * which a pipe that polls writable takes whole; a socket is written
+ * without waiting (MSG_DONTWAIT).  memline writes holding the GIL: a
+ * blocking write to a pipe nobody drains stopped every thread, and the
+ * program's signal handlers, for good.
+ */
+enum fd_kind { FD_FILE, FD_STREAM, FD_SOCKET };
+
+static enum fd_kind kind_of(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+		return FD_FILE;
+	return S_ISSOCK(st.st_mode) ? FD_SOCKET : FD_STREAM;
+}
+
+static bool full_now(int fd)
+{
+	struct pollfd p = { fd, POLLOUT, 0 };
+
+	return poll(&p, 1, 0) == 0;
+}
+
 void out_write_fd(int fd, const char *text, size_t len)
 {
 	int saved = errno;
@@ -189,6 +218,7 @@ void out_write_fd(int fd, const char *text, size_t len)
 	struct timespec deadline = { 0, 0 }, zero = { 0, 0 };
 	bool was_pending[2] = { false, false }, blocked;
 	static const int ours[2] = { SIGPIPE, SIGXFSZ };
+	enum fd_kind kind;
 
 	if (!out_std_open(fd))
 		return;
@@ -201,9 +231,23 @@ void out_write_fd(int fd, const char *text, size_t len)
 	if (blocked && sigpending(&pending) == 0)
 		for (int i = 0; i < 2; i++)
 			was_pending[i] = sigismember(&pending, ours[i]);
+	kind = kind_of(fd);
 	while (len > 0) {
-		ssize_t n = write(fd, text, len);
+		size_t chunk = kind == FD_FILE || len < PIPE_BUF ? len : PIPE_BUF;
+		ssize_t n;
 
+		if (kind != FD_FILE && full_now(fd)) {
+			n = -1;
+			errno = EAGAIN;
+		} else if (kind == FD_SOCKET) {
+			n = send(fd, text, chunk, MSG_DONTWAIT);
+			if (n < 0 && errno == ENOTSOCK) {
+				kind = FD_STREAM;
+				continue;
+			}
+		} else {
+			n = write(fd, text, chunk);
+		}
 		if (n < 0) {
 			int err = errno;
 

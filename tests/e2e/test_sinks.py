@@ -611,3 +611,11 @@ def test_sink_leaves_gc_out_of_sys_modules(py, sink, tmp_path):
     assert len(parse_reports(text, PREFIX)) == 2, r
     own = [line for line in r.out.split("\n") if line and not line.startswith(PREFIX)]
     assert "\n".join(own) + "\n" == plain.out, r
+
+
+@per_interpreter
+def test_sink_blocking_pipe_that_stays_full_is_waited_for_5_seconds_once(py):
+    # as a non-blocking one: 5 seconds, then the report is lost, and no
+    # later report waits; nothing said, since stderr itself is what failed
+    r = memline(py, "sink_full_pipe.py", env={"MEMLINE_OUTPUT": "stderr"})
+    assert r.returncode == 0 and r.out == "thread done True\nmain 2000\n", r
