@@ -186,10 +186,10 @@ static bool wait_writable(int fd, const struct timespec *deadline)
 }
 
 /*
- * Can a write to fd wait for a reader (a pipe, FIFO, socket or terminal)?
- * Those are asked with poll first and written at most PIPE_BUF at a time,
- * which a pipe that polls writable takes whole; a socket is written
- * without waiting (MSG_DONTWAIT).  memline writes holding the GIL: a
+ * Can a write to fd wait for a reader (a pipe, FIFO, stream socket or
+ * terminal)?  Those are asked with poll first and written at most
+ * PIPE_BUF at a time, which a pipe that polls writable takes whole; a
+ * socket is written without waiting (MSG_DONTWAIT).  memline writes holding the GIL: a
  * blocking write to a pipe nobody drains stopped every thread, and the
  * program's signal handlers, for good.
  */
@@ -198,10 +198,24 @@ enum fd_kind { FD_FILE, FD_STREAM, FD_SOCKET };
 static enum fd_kind kind_of(int fd)
 {
 	struct stat st;
+	int type = 0;
+	socklen_t size = sizeof(type);
 
-	if (fstat(fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+	if (fstat(fd, &st) != 0)
 		return FD_FILE;
-	return S_ISSOCK(st.st_mode) ? FD_SOCKET : FD_STREAM;
+	if (S_ISFIFO(st.st_mode))
+		return FD_STREAM;
+	/* a terminal; other character devices (/dev/kmsg) may never poll
+	 * writable, and take what is written at once */
+	if (S_ISCHR(st.st_mode))
+		return isatty(fd) ? FD_STREAM : FD_FILE;
+	/* a stream socket: a datagram one takes the report as one message */
+	if (S_ISSOCK(st.st_mode))
+		return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) == 0 &&
+				       type == SOCK_STREAM ?
+			       FD_SOCKET :
+			       FD_FILE;
+	return FD_FILE;
 }
 
 static bool full_now(int fd)
@@ -240,7 +254,7 @@ void out_write_fd(int fd, const char *text, size_t len)
 			n = -1;
 			errno = EAGAIN;
 		} else if (kind == FD_SOCKET) {
-			n = send(fd, text, chunk, MSG_DONTWAIT);
+			n = send(fd, text, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (n < 0 && errno == ENOTSOCK) {
 				kind = FD_STREAM;
 				continue;

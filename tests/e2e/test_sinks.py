@@ -5,6 +5,7 @@ that are not what they should be.  Each notice is checked word for word;
 the program's own output and exit status must be what they are without
 memline."""
 import os
+import select
 import subprocess
 import threading
 
@@ -619,3 +620,21 @@ def test_sink_blocking_pipe_that_stays_full_is_waited_for_5_seconds_once(py):
     # later report waits; nothing said, since stderr itself is what failed
     r = memline(py, "sink_full_pipe.py", env={"MEMLINE_OUTPUT": "stderr"})
     assert r.returncode == 0 and r.out == "thread done True\nmain 2000\n", r
+
+
+@per_interpreter
+def test_sink_character_device_that_never_polls_writable_is_written(py):
+    # /dev/random takes writes at once but never polls writable here: taken
+    # for a stream, its first report waited 5 seconds and every report was
+    # lost, with a notice.  Only a terminal is a stream among devices.
+    fd = os.open("/dev/random", os.O_WRONLY)
+    try:
+        p = select.poll()
+        p.register(fd, select.POLLOUT)
+        if p.poll(0):
+            pytest.skip("/dev/random polls writable on this kernel")
+    finally:
+        os.close(fd)
+    r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:/dev/random"})
+    assert r.returncode == 0 and r.out == "first 3000000\nsecond 3000000\n", r
+    assert r.err == "", r

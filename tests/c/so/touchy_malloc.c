@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
-#define HEAP_BYTES ((size_t)4 << 30)
+#define HEAP_BYTES ((size_t)1 << 30)
 #define HEADER 16
 
 static char *heap;
