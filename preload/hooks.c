@@ -27,10 +27,36 @@
 
 #define PL_EXPORT __attribute__((visibility("default")))
 
+/*
+ * Set while the allocator is asked a block's size: another allocator's
+ * malloc_usable_size may allocate the first time (tcmalloc's makes its
+ * MallocExtension with operator new), and the hooks it comes back to must
+ * not ask again, which recursed until the stack overflowed.  Such blocks
+ * are not counted.
+ */
+static __thread bool sizing __attribute__((tls_model("initial-exec")));
+
+/* p's usable size into *size, or false: asked from inside such a call */
+static inline __attribute__((always_inline)) bool block_size(void *p, size_t *size)
+{
+	if (__builtin_expect(pl_glibc_chunks, 1)) {	/* read, not asked */
+		*size = pl_block_size(p);
+		return true;
+	}
+	if (sizing)
+		return false;
+	sizing = true;
+	*size = pl_block_size(p);
+	sizing = false;
+	return true;
+}
+
 static inline __attribute__((always_inline)) void count_new(void *p)
 {
-	if (p)
-		attr_on_alloc(pl_block_size(p), ATTR_HEAP);
+	size_t size;
+
+	if (p && block_size(p, &size))
+		attr_on_alloc(size, ATTR_HEAP);
 }
 
 PL_EXPORT void *malloc(size_t size)
@@ -73,6 +99,8 @@ PL_EXPORT void *calloc(size_t n, size_t size)
 
 PL_EXPORT void free(void *p)
 {
+	size_t size;
+
 	if (!p || pl_boot_owns(p))
 		return;
 	switch (pl_mode()) {
@@ -84,7 +112,8 @@ PL_EXPORT void free(void *p)
 	case PL_ON:
 		break;
 	}
-	attr_on_free(pl_block_size(p), ATTR_HEAP);
+	if (block_size(p, &size))
+		attr_on_free(size, ATTR_HEAP);
 	pl_real.free(p);
 }
 
@@ -101,9 +130,12 @@ static void *realloc_from_pool(void *p, size_t size)
 
 static void *realloc_counted(void *p, size_t size)
 {
-	size_t old = p ? pl_block_size(p) : 0;
-	void *q = pl_real.realloc(p, size);
+	size_t old = 0;
+	void *q;
 
+	if (p && !block_size(p, &old))
+		return pl_real.realloc(p, size);	/* inside a size query */
+	q = pl_real.realloc(p, size);
 	if (q) {
 		if (p)
 			attr_on_free(old, ATTR_HEAP);
@@ -229,7 +261,8 @@ PL_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 
 	if (pl_mode_settled() == PL_BOOT || !pl_real.mmap)
 		return pl_sys_mmap(addr, len, prot, flags, fd, off);
-	if (!maps_tracked() || (!anon && !fixed))
+	/* the heap of an allocator listed after memline: counted by block */
+	if (!maps_tracked() || (!anon && !fixed) || pl_from_allocator(__builtin_return_address(0)))
 		return pl_real.mmap(addr, len, prot, flags, fd, off);
 
 	guard = pl_guard_enter();

@@ -6,6 +6,7 @@
 #include "preload/libc.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 struct pl_libc pl_real;
 bool pl_glibc_chunks;
+uintptr_t pl_alloc_lo, pl_alloc_hi;
 
 /* Each pool block is preceded by its size so realloc/usable_size work. */
 alignas(64) unsigned char pl_boot_pool[PL_BOOT_BYTES];
@@ -181,6 +183,30 @@ bool pl_libc_first_copy(void)
  * chunk header has had this layout since glibc 2.0, and its own
  * malloc_usable_size() reads it the same way for a block in use.
  */
+/* dl_iterate_phdr: the loaded span of the object at base (dladdr's
+ * dli_fbase), into pl_alloc_lo/hi */
+static int allocator_range(struct dl_phdr_info *info, size_t size, void *base)
+{
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (info->dlpi_addr + ph->p_vaddr < lo)
+			lo = info->dlpi_addr + ph->p_vaddr;
+		if (info->dlpi_addr + ph->p_vaddr + ph->p_memsz > hi)
+			hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+	}
+	if (lo > (uintptr_t)base || (uintptr_t)base >= hi)
+		return 0;	/* not this one */
+	pl_alloc_lo = lo;
+	pl_alloc_hi = hi;
+	return 1;
+}
+
 void pl_libc_probe_chunks(void)
 {
 	const char *preload = pl_early_getenv("LD_PRELOAD");
@@ -198,7 +224,10 @@ void pl_libc_probe_chunks(void)
 		return;
 	base = strrchr(info.dli_fname, '/');
 	base = base ? base + 1 : info.dli_fname;
-	pl_glibc_chunks = !strncmp(base, "libc.so", 7) &&
-			  dladdr((void *)pl_real.malloc_usable_size, &info) &&
-			  info.dli_fname && strstr(info.dli_fname, "libc.so");
+	if (strncmp(base, "libc.so", 7)) {
+		dl_iterate_phdr(allocator_range, info.dli_fbase);
+		return;
+	}
+	pl_glibc_chunks = dladdr((void *)pl_real.malloc_usable_size, &info) && info.dli_fname &&
+			  strstr(info.dli_fname, "libc.so");
 }

@@ -29,8 +29,23 @@ extern struct pl_libc pl_real;
  */
 bool pl_libc_resolve(void);
 
-/* Decides pl_glibc_chunks; call once the originals are resolved. */
+/* Decides pl_glibc_chunks (and pl_alloc_lo/hi); call once the originals
+ * are resolved. */
 void pl_libc_probe_chunks(void);
+
+/*
+ * Where the allocator behind the hooks lies when it is not libc's (one
+ * listed after memline in LD_PRELOAD: jemalloc, mimalloc): the mappings it
+ * makes through mmap are its heap, whose blocks memline counts one by one,
+ * so they are not counted again as anonymous mappings.  Empty for glibc,
+ * whose own mappings never reach the hooks.
+ */
+extern uintptr_t pl_alloc_lo, pl_alloc_hi;
+
+static inline bool pl_from_allocator(const void *caller)
+{
+	return (uintptr_t)caller - pl_alloc_lo < pl_alloc_hi - pl_alloc_lo;
+}
 
 /* False when another copy of memline was loaded before this one. */
 bool pl_libc_first_copy(void);

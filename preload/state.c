@@ -84,26 +84,33 @@ static bool malloc_is_ours(void)
 				   "disabled in this process\n";
 	const char *preload = pl_early_getenv("LD_PRELOAD");
 	const char *asked = pl_early_getenv("MEMLINE_FUNCTIONS");
-	void *main_h = dlopen(NULL, RTLD_LAZY | RTLD_NOLOAD), *found = NULL;
+	/*
+	 * libc's dlopen and dlclose, not the first ones: a preload that wraps
+	 * them (heaptrack's) may hold its own lock while it allocates, which
+	 * is how this can run, and its dlopen then waited for itself.
+	 */
+	void *(*open_)(const char *, int) = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+	int (*close_)(void *) = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+	void *main_h, *found = NULL;
 	struct link_map *l = NULL;
 	const char *from = NULL;
 	char line[512];
 	size_t at;
 
-	if ((preload && strstr(preload, "vgpreload")) || !main_h)
+	if ((preload && strstr(preload, "vgpreload")) || !open_ || !close_ ||
+	    !(main_h = open_(NULL, RTLD_LAZY | RTLD_NOLOAD)))
 		return true;	/* valgrind swaps every malloc under the same names */
 	if (dlinfo(main_h, RTLD_DI_LINKMAP, &l) != 0)
 		l = NULL;
-	dlclose(main_h);
+	close_(main_h);
 	for (l = l ? l->l_next : NULL; l && !found; l = l->l_next) {
 		void *h;
 
-		if (!l->l_name || !*l->l_name ||
-		    !(h = dlopen(l->l_name, RTLD_LAZY | RTLD_NOLOAD)))
+		if (!l->l_name || !*l->l_name || !(h = open_(l->l_name, RTLD_LAZY | RTLD_NOLOAD)))
 			continue;
 		found = malloc_defined_by(h, l->l_name);
 		from = l->l_name;
-		dlclose(h);
+		close_(h);
 	}
 	if (!found || found == (void *)pl_malloc_self)
 		return true;
@@ -122,8 +129,8 @@ static bool malloc_is_ours(void)
  * constructor inside the bootstrap itself: a library listed after memline
  * (libstdc++, so any C++ allocator) calls malloc from its own constructor
  * before memline's has run, and the bootstrap's dlopen(RTLD_NOLOAD) then
- * runs memline's pending constructor.  That one only notes it came
- * (start_deferred), and the bootstrap does the work when it ends.
+ * runs memline's pending constructor.  That one only notes it came (start_deferred), and the bootstrap does
+ * the work when it ends.
  */
 static bool start_deferred;
 

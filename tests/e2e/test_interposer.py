@@ -2,6 +2,7 @@
 errno untouched, fork and threads (issue 3)."""
 import os
 import re
+import shutil
 
 import pytest
 
@@ -194,6 +195,70 @@ def test_cxx_library_listed_after_memline(py, lib):
     assert err.splitlines()[0] == "memline: unknown variable MEMLINE_BOGUS ignored", err
     (rep,) = parse_reports(err, PREFIX)
     assert near(rep.inc(markers("one_alloc.py")["alloc"]), 10_000_000), err
+
+
+ALLOCATORS = ["libjemalloc.so.2", "libmimalloc.so.2", "libtcmalloc_minimal.so.4"]
+
+
+def lib_or_skip(name):
+    path = "/usr/lib/x86_64-linux-gnu/" + name
+    if not os.path.exists(path):
+        pytest.skip("no %s here (scripts/setup installs it)" % path)
+    return path
+
+
+@per_interpreter
+@pytest.mark.parametrize("allocator", ALLOCATORS)
+def test_allocator_after_memline_is_counted_once(py, lib, allocator):
+    # memline counts each block by its usable size; jemalloc and mimalloc
+    # map their heaps through mmap, which memline counted too: 28 MiB for a
+    # 12 MiB block, reservations in Mem usage.  The mappings an allocator
+    # after memline makes are its heap, counted block by block.
+    other = lib_or_skip(allocator)
+    env = {"MEMLINE_FUNCTIONS": "work", "MEMLINE_PRECISION": "6"}
+    r = run([py, prog("alloc_12m.py")], env_extra=dict(env, LD_PRELOAD=lib + ":" + other))
+    assert r.returncode == 0 and r.stdout == b"1\n", r
+    (rep,) = parse_reports(r.stderr.decode(), PREFIX)
+    m = markers("alloc_12m.py")
+    assert (rep.inc(m["alloc"]), rep.inc(m["free"])) == (12.0, -12.0), rep
+    # usage at entry as with glibc's malloc, give or take its own arenas
+    plain = run([py, prog("alloc_12m.py")], env_extra=dict(env, LD_PRELOAD=lib))
+    (base,) = parse_reports(plain.stderr.decode(), PREFIX)
+    assert abs(rep.rows[rep.first][0] - base.rows[base.first][0]) < 4, (rep, base)
+
+
+@per_interpreter
+def test_tcmalloc_after_memline_and_libstdcxx(py, lib):
+    # tcmalloc's malloc_usable_size makes its MallocExtension with operator
+    # new the first time; libstdc++'s, listed before it, mallocs: back in
+    # memline, which asked the size again -- until the stack overflowed,
+    # in every process (gcc's cc1 too).
+    if not os.path.exists(LIBSTDCXX):
+        pytest.skip("no %s here" % LIBSTDCXX)
+    tc = lib_or_skip("libtcmalloc_minimal.so.4")
+    r = run([py, prog("alloc_12m.py")], env_extra={
+        "LD_PRELOAD": ":".join([lib, LIBSTDCXX, tc]), "MEMLINE_FUNCTIONS": "work",
+        "MEMLINE_PRECISION": "6"})
+    assert r.returncode == 0 and r.stdout == b"1\n", r
+    (rep,) = parse_reports(r.stderr.decode(), PREFIX)
+    assert rep.inc(markers("alloc_12m.py")["alloc"]) == 12.0, rep
+    r = run(["/bin/true"], env_extra={"LD_PRELOAD": ":".join([lib, LIBSTDCXX, tc])})
+    assert (r.returncode, r.stderr) == (0, b""), r
+
+
+@per_interpreter
+def test_heaptrack_with_memline_preloaded(py, lib, tmp_path):
+    # heaptrack puts its library first, whose start-up holds its own lock
+    # while it allocates; memline's start-up then asked dlopen -- heaptrack's,
+    # which waited for that lock: every process hung.  memline asks libc's.
+    if not shutil.which("heaptrack"):
+        pytest.skip("no heaptrack here (scripts/setup installs it)")
+    cmd = ["heaptrack", "-o", str(tmp_path / "ht"), py, prog("one_alloc.py")]
+    bare = run(cmd, timeout=120)
+    assert bare.returncode == 0, bare
+    r = run(cmd, env_extra={"LD_PRELOAD": lib, "MEMLINE_FUNCTIONS": "work"}, timeout=120)
+    assert r.returncode == 0 and b"10000000\n" in r.stdout, r
+    assert b"memline: malloc comes from " in r.stderr and b"libheaptrack_preload.so" in r.stderr, r
 
 
 def test_mmap64_is_mmap(lib):
