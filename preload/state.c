@@ -202,10 +202,44 @@ static void check_environment(void)
 }
 
 
+/*
+ * Under valgrind's memcheck, massif or dhat, valgrind takes the malloc of
+ * every library without a soname (memline's) unless told not to
+ * (--soname-synonyms=somalloc=nouserintercepts): memline's would never
+ * run, and it would report nothing and a summary of zeros.  Asked once,
+ * with one allocation through the process's malloc.
+ */
+static bool valgrind_took_malloc(void)
+{
+	static const char line[] = "memline: valgrind took memline's malloc (run valgrind with "
+				   "--soname-synonyms=somalloc=nouserintercepts); memline is "
+				   "disabled in this process\n";
+	const char *preload = pl_early_getenv("LD_PRELOAD");
+	const char *asked = pl_early_getenv("MEMLINE_FUNCTIONS");
+	void *(*m)(size_t) = (void *(*)(size_t))dlsym(RTLD_DEFAULT, "malloc");
+	void (*f)(void *) = (void (*)(void *))dlsym(RTLD_DEFAULT, "free");
+	struct attr_totals before, after;
+
+	if (!preload || !strstr(preload, "vgpreload_") || !m || !f)
+		return false;
+	attr_totals_get(&before);
+	f(m(1));
+	attr_totals_get(&after);
+	if (after.allocs != before.allocs)
+		return false;
+	if ((python && asked && *asked) || summary == SUMMARY_PYTHON || summary == SUMMARY_ALL)
+		pl_sys_write_all(2, line, sizeof(line) - 1);
+	return true;
+}
+
 static void start(void)
 {
 	if (atomic_load(&pl_state) != PL_S_ON)
 		return;
+	if (valgrind_took_malloc()) {	/* nothing was counted: nothing to undo */
+		atomic_store(&pl_state, PL_S_OFF);
+		return;
+	}
 	attr_account_init();
 	attr_python_init(python);
 	if (summary == SUMMARY_PYTHON || summary == SUMMARY_ALL)

@@ -12,6 +12,7 @@ Every process (fork children too: --trace-children only concerns exec)
 must report no error: with -q, memcheck writes nothing unless it finds
 one, so stderr must hold nothing but memline's summary lines.
 """
+import os
 import re
 import shutil
 
@@ -115,3 +116,20 @@ def test_threads_under_memcheck(lib, tmp_path):
     assert r.stdout == bare.stdout
     (s,) = sums.values()
     assert s["allocs"] > 40_000 and s["peak"] > 0
+
+
+def test_memcheck_that_takes_memlines_malloc_is_named(lib):
+    # without --soname-synonyms, memcheck takes the malloc of every library
+    # without a soname, memline's too: memline saw nothing and said nothing
+    # (no report, no "matched no function", a summary of zeros).  Now one
+    # line says so and memline stands down; the program runs as it would.
+    prog = os.path.join(os.path.dirname(__file__), "progs", "one_alloc.py")
+    r = run([VALGRIND, "-q", "/usr/bin/python3", prog], preload=True,
+            env_extra={"MEMLINE_FUNCTIONS": "work", "MEMLINE_SUMMARY": "1"}, timeout=300)
+    assert r.returncode == 0 and r.stdout == b"10000000\n", r
+    assert r.stderr.decode().splitlines() == [
+        "memline: valgrind took memline's malloc (run valgrind with "
+        "--soname-synonyms=somalloc=nouserintercepts); memline is disabled in this process"], r
+    # nothing asked: nothing said
+    r = run([VALGRIND, "-q", "/usr/bin/python3", prog], preload=True, timeout=300)
+    assert (r.returncode, r.stdout, r.stderr) == (0, b"10000000\n", b""), r
