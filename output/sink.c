@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -186,14 +187,15 @@ static bool wait_writable(int fd, const struct timespec *deadline)
 }
 
 /*
- * Can a write to fd wait for a reader (a pipe, FIFO, stream socket or
- * terminal)?  Those are asked with poll first and written at most
- * PIPE_BUF at a time, which a pipe that polls writable takes whole; a
- * socket is written without waiting (MSG_DONTWAIT).  memline writes holding the GIL: a
- * blocking write to a pipe nobody drains stopped every thread, and the
- * program's signal handlers, for good.
+ * Can a write to fd wait for a reader (a pipe or FIFO, a stream socket, a
+ * terminal)?  memline writes holding the GIL: a blocking write to a pipe
+ * nobody drains stopped every thread, and the program's signal handlers,
+ * for good.  Those are asked with poll first, and written at most PIPE_BUF
+ * at a time, which one that polls writable takes whole -- unless a pipe
+ * has room for all of it (pipe_room); a socket takes what it can without
+ * waiting (MSG_DONTWAIT).
  */
-enum fd_kind { FD_FILE, FD_STREAM, FD_SOCKET };
+enum fd_kind { FD_FILE, FD_STREAM, FD_PIPE, FD_SOCKET };
 
 static enum fd_kind kind_of(int fd)
 {
@@ -204,7 +206,7 @@ static enum fd_kind kind_of(int fd)
 	if (fstat(fd, &st) != 0)
 		return FD_FILE;
 	if (S_ISFIFO(st.st_mode))
-		return FD_STREAM;
+		return FD_PIPE;
 	/* a terminal; other character devices (/dev/kmsg) may never poll
 	 * writable, and take what is written at once */
 	if (S_ISCHR(st.st_mode))
@@ -216,6 +218,21 @@ static enum fd_kind kind_of(int fd)
 			       FD_SOCKET :
 			       FD_FILE;
 	return FD_FILE;
+}
+
+/*
+ * What a pipe surely takes now without waiting: its size less what is in
+ * it, less two pages for the buffers being read and written, which are
+ * partly full.  A report that fits is written whole, as before: between
+ * two pieces another process's write could come.
+ */
+static size_t pipe_room(int fd)
+{
+	int size = fcntl(fd, F_GETPIPE_SZ), used = 0;
+
+	if (size <= 0 || ioctl(fd, FIONREAD, &used) != 0 || used < 0 || size - used <= 8192)
+		return 0;
+	return (size_t)(size - used - 8192);
 }
 
 static bool full_now(int fd)
@@ -247,8 +264,12 @@ void out_write_fd(int fd, const char *text, size_t len)
 			was_pending[i] = sigismember(&pending, ours[i]);
 	kind = kind_of(fd);
 	while (len > 0) {
-		size_t chunk = kind == FD_FILE || len < PIPE_BUF ? len : PIPE_BUF;
+		size_t chunk = len;
 		ssize_t n;
+
+		if ((kind == FD_STREAM || kind == FD_PIPE) && len > PIPE_BUF &&
+		    (kind == FD_STREAM || len > pipe_room(fd)))
+			chunk = PIPE_BUF;
 
 		if (kind != FD_FILE && full_now(fd)) {
 			n = -1;
