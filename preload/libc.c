@@ -6,9 +6,9 @@
 #include "preload/libc.h"
 
 #include <dlfcn.h>
-#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdlib.h>
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -177,12 +177,6 @@ bool pl_libc_first_copy(void)
 	return !found || found == (const void *)&pl_copy_marker_self;
 }
 
-/*
- * Only names are checked: a test allocation here would change the host's
- * heap (a freed large block even moves glibc's mmap threshold).  glibc's
- * chunk header has had this layout since glibc 2.0, and its own
- * malloc_usable_size() reads it the same way for a block in use.
- */
 /* dl_iterate_phdr: the loaded span of the object at base (dladdr's
  * dli_fbase), into pl_alloc_lo/hi */
 static int allocator_range(struct dl_phdr_info *info, size_t size, void *base)
@@ -207,6 +201,12 @@ static int allocator_range(struct dl_phdr_info *info, size_t size, void *base)
 	return 1;
 }
 
+/*
+ * Only names are checked: a test allocation here would change the host's
+ * heap (a freed large block even moves glibc's mmap threshold).  glibc's
+ * chunk header has had this layout since glibc 2.0, and its own
+ * malloc_usable_size() reads it the same way for a block in use.
+ */
 void pl_libc_probe_chunks(void)
 {
 	const char *preload = pl_early_getenv("LD_PRELOAD");
