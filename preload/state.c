@@ -129,8 +129,8 @@ static bool malloc_is_ours(void)
  * constructor inside the bootstrap itself: a library listed after memline
  * (libstdc++, so any C++ allocator) calls malloc from its own constructor
  * before memline's has run, and the bootstrap's dlopen(RTLD_NOLOAD) then
- * runs memline's pending constructor.  That one only notes it came (start_deferred), and the bootstrap does
- * the work when it ends.
+ * runs memline's pending constructor.  That one only notes it came
+ * (start_deferred), and the bootstrap does the work when it ends.
  */
 static bool start_deferred;
 
@@ -200,7 +200,6 @@ static void check_environment(void)
 		attr_config_notice("MEMLINE_SUMMARY=%s is not one of 0, 1, all; no summary will "
 				   "be printed", getenv("MEMLINE_SUMMARY"));
 }
-
 
 /*
  * Under valgrind's memcheck, massif or dhat, valgrind takes the malloc of
