@@ -267,8 +267,7 @@ void out_write_fd(int fd, const char *text, size_t len)
 		size_t chunk = len;
 		ssize_t n;
 
-		if ((kind == FD_STREAM || kind == FD_PIPE) && len > PIPE_BUF &&
-		    (kind == FD_STREAM || len > pipe_room(fd)))
+		if (len > PIPE_BUF && (kind == FD_STREAM || (kind == FD_PIPE && len > pipe_room(fd))))
 			chunk = PIPE_BUF;
 
 		if (kind != FD_FILE && full_now(fd)) {
@@ -276,10 +275,6 @@ void out_write_fd(int fd, const char *text, size_t len)
 			errno = EAGAIN;
 		} else if (kind == FD_SOCKET) {
 			n = send(fd, text, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
-			if (n < 0 && errno == ENOTSOCK) {
-				kind = FD_STREAM;
-				continue;
-			}
 		} else {
 			n = write(fd, text, chunk);
 		}

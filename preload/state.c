@@ -67,6 +67,14 @@ static void *malloc_defined_by(void *h, const char *name)
 	return NULL;
 }
 
+/* Is a stand-down line wanted: were reports or a summary asked for? */
+static bool stand_down_said(void)
+{
+	const char *asked = pl_early_getenv("MEMLINE_FUNCTIONS");
+
+	return (python && asked && *asked) || summary == SUMMARY_PYTHON || summary == SUMMARY_ALL;
+}
+
 /*
  * Is the process's malloc this library's?  Another allocator listed before
  * memline in LD_PRELOAD (libc_malloc_debug, jemalloc, tcmalloc) takes every
@@ -83,7 +91,6 @@ static bool malloc_is_ours(void)
 				   "memline would see none of the program's allocations; it is "
 				   "disabled in this process\n";
 	const char *preload = pl_early_getenv("LD_PRELOAD");
-	const char *asked = pl_early_getenv("MEMLINE_FUNCTIONS");
 	/*
 	 * libc's dlopen and dlclose, not the first ones: a preload that wraps
 	 * them (heaptrack's) may hold its own lock while it allocates, which
@@ -114,7 +121,7 @@ static bool malloc_is_ours(void)
 	}
 	if (!found || found == (void *)pl_malloc_self)
 		return true;
-	if ((python && asked && *asked) || summary == SUMMARY_PYTHON || summary == SUMMARY_ALL) {
+	if (stand_down_said()) {
 		/* the path cut short if need be, the tail whole */
 		at = pl_line_add(line, 0, sizeof(line) - (sizeof(tail) - 1), head);
 		at = pl_line_add(line, at, sizeof(line) - (sizeof(tail) - 1), from);
@@ -214,7 +221,6 @@ static bool valgrind_took_malloc(void)
 				   "--soname-synonyms=somalloc=nouserintercepts); memline is "
 				   "disabled in this process\n";
 	const char *preload = pl_early_getenv("LD_PRELOAD");
-	const char *asked = pl_early_getenv("MEMLINE_FUNCTIONS");
 	void *(*m)(size_t) = (void *(*)(size_t))dlsym(RTLD_DEFAULT, "malloc");
 	void (*f)(void *) = (void (*)(void *))dlsym(RTLD_DEFAULT, "free");
 	struct attr_totals before, after;
@@ -226,7 +232,7 @@ static bool valgrind_took_malloc(void)
 	attr_totals_get(&after);
 	if (after.allocs != before.allocs)
 		return false;
-	if ((python && asked && *asked) || summary == SUMMARY_PYTHON || summary == SUMMARY_ALL)
+	if (stand_down_said())
 		pl_sys_write_all(2, line, sizeof(line) - 1);
 	return true;
 }
