@@ -214,30 +214,33 @@ def _filename(code):
 
 
 def _normpath(path):
-    """An absolute path without its '.' and '..' parts, as the shell reads
-    it (python ./app.py, ../src/app.py: CPython keeps them in the code's
-    file name); a '..' after a part with a '*' or '?' stays."""
-    if '/.' not in path:
+    """A path without its '.' and '..' parts, as the shell reads it (python
+    ./app.py, ../src/app.py: CPython keeps them in the code's file name); a
+    '..' after a part with a '*' or '?' stays, and so does one at the start
+    of a relative path (a selector's path end: ../pkg/mod.py)."""
+    if '/.' not in path and not path.startswith('.'):
         return path
+    root = path.startswith('/')
     parts = []
     for part in path.split('/'):
         if part in ('', '.'):
             continue
-        if part == '..' and (not parts or not ('*' in parts[-1] or '?' in parts[-1] or
-                                               parts[-1] == '..')):
+        if part == '..' and (parts[-1:] or root) and not (
+                parts and ('*' in parts[-1] or '?' in parts[-1] or parts[-1] == '..')):
             if parts:
                 parts.pop()
             continue
         parts.append(part)
-    return '/' + '/'.join(parts)
+    return '/' * root + '/'.join(parts)
 
 
 def _path_pattern(scope):
     """A selector's path: one starting with './' or '../' is taken from the
-    directory the program started in; an absolute one is normalized."""
+    directory the program started in; any other with a '/' loses its '.'
+    and '..' parts too (pkg/./mod.py is pkg/mod.py)."""
     if scope.startswith(('./', '../')) and _start:
         return _normpath(_start + scope)
-    if scope.startswith('/'):
+    if '/' in scope:
         return _normpath(scope)
     return scope
 
@@ -451,6 +454,36 @@ def _thread_in_limbo():
     return _on_stack(lambda f: f.f_code is code)
 
 
+def _stand_in():
+    """On a thread threading never knew (made by C code), the records'
+    threading.current_thread() would register a threading._DummyThread,
+    which 3.8-3.12 never remove (threading.enumerate() would list it for
+    good) and whose name takes a number from the counter that names the
+    program's threads (its next Thread-N would be Thread-N+1).  While
+    memline's records are made a stand-in without a number is there
+    instead: (threading._active, ident, stand-in), or None."""
+    threading = sys.modules.get('threading')
+    active = getattr(threading, '_active', None)
+    dummy = getattr(threading, '_DummyThread', None)
+    if type(active) is not dict or dummy is None:
+        return None
+    ident = _thread.get_ident()
+    if ident in active:
+        return None
+    try:
+        t = dummy.__new__(dummy)
+        threading.Thread.__init__(t, name='Dummy', daemon=True)
+        t._started.set()
+        t._set_ident()
+        if hasattr(t, '_set_native_id'):
+            t._set_native_id()
+    except Exception as e:          # a threading of another shape: as before
+        if _from_signal_handler(e):
+            raise
+        return None
+    return (active, ident, t) if active.setdefault(ident, t) is t else None
+
+
 def _on_stack(test):
     """True if a frame of this thread's stack passes test."""
     f = sys._getframe(2)
@@ -493,7 +526,9 @@ def log(name, lines):
         return
     lock = _report_lock()
     got = lock.acquire(True, 2.0)
+    stand_in = None
     try:
+        stand_in = _stand_in()
         failed = _emit_held(logging)
         now = _emit(logging, name, lines)
         failed = failed or now
@@ -502,12 +537,15 @@ def log(name, lines):
             raise
         failed = e
     finally:
+        if stand_in is not None and stand_in[0].get(stand_in[1]) is stand_in[2]:
+            del stand_in[0][stand_in[1]]
         if got:
             lock.release()
     if failed is not None and not _handler_failed[0]:
         _handler_failed[0] = True
-        notice('MEMLINE_OUTPUT=logging: a handler of the %r logger raised %s: %s; '
-               'reports it did not take are lost' % (name, type(failed).__name__, failed))
+        notice('MEMLINE_OUTPUT=logging: a logging handler raised %s on a record of the %r '
+               'logger: %s; reports it did not take are lost'
+               % (type(failed).__name__, name, failed))
 
 
 def _shut(h):

@@ -17,10 +17,11 @@ struct attr_row {
 };
 
 struct attr_inv;
+struct attr_wait;
 
 struct attr_thread {
 	struct attr_inv *top;		/* running selected invocation, or NULL */
-	struct attr_inv *waiting;	/* MEMLINE_ASYNC=thread: suspended here */
+	struct attr_wait *waiting;	/* MEMLINE_ASYNC=thread: suspended here */
 	int busy;			/* inside memline's own callbacks */
 };
 
@@ -28,7 +29,6 @@ struct attr_thread {
 struct attr_inv_hot {
 	struct attr_row *rows;
 	int cur;
-	bool detached;			/* off this thread's waiting list */
 	int64_t *by_unit;		/* 3.8-3.11, when another tracer took the
 					   line events: bytes by code unit */
 };

@@ -93,8 +93,10 @@ struct attr_inv {
 	void *iframe;			/* 3.12+: its _PyInterpreterFrame */
 	int64_t pushed_sum;		/* sum of increments when pushed */
 	struct attr_inv *below;		/* the thread's stack of running ones */
-	struct attr_inv *next_waiting;	/* MEMLINE_ASYNC=thread */
-	struct attr_thread *waiting_on;	/* whose waiting list holds it */
+	struct attr_wait *wait;		/* MEMLINE_ASYNC=thread: its entry in
+					   the list of the thread it waits on */
+	int listed;			/* entries of it in threads' lists, the
+					   detached ones included */
 	struct attr_inv *prev_all, *next_all;
 	PyObject *gen_ref;		/* 3.8-3.10, 3.13+: weak reference to its
 					   generator */
@@ -1168,84 +1170,119 @@ static void pop(struct attr_inv *v)
 		attr_lines_count(&t->top->hot, gained);
 }
 
+/*
+ * MEMLINE_ASYNC=thread: an invocation suspended or parked (an await, a
+ * yield, a greenlet switch) keeps counting its thread's bytes on the line
+ * it waits at, through an entry in that thread's list of waiting ones,
+ * which that thread's hooks walk without the GIL.  Only the thread that
+ * owns a list links or unlinks its entries, so an entry its hooks are
+ * reading is never freed under them.  An invocation resumed on another
+ * thread (a generator advanced from two threads, an executor's worker)
+ * only detaches its entry there: the entry stays in the first thread's
+ * list until that thread prunes it, and keeps the invocation (and its
+ * rows, which a hook that read the entry before it was detached may still
+ * write) from being freed; the invocation itself may wait again at once,
+ * with a new entry, on whatever thread it suspends on.  After such a
+ * detachment every thread prunes its list at its next suspension or
+ * resumption of any invocation (the first thread's one is among them).
+ */
+struct attr_wait {
+	struct attr_wait *next;
+	_Atomic(struct attr_inv *) live;	/* NULL once detached (hooks read it) */
+	struct attr_inv *inv;		/* the invocation, until pruned */
+	struct attr_thread *owner;
+};
+
 /* Detached while in another thread's list: how many times, and what this
- * thread had seen of that when it last pruned its own (see wait_on_thread). */
+ * thread had seen of that when it last pruned its own. */
 static atomic_uint_fast64_t detached_elsewhere;
 static __thread uint_fast64_t pruned_at __attribute__((tls_model("initial-exec")));
 
+/* The entry is off the list: the invocation, if finished, can go. */
+static void wait_unlisted(struct attr_wait *w)
+{
+	struct attr_inv *v = w->inv;
+
+	free(w);
+	if (--v->listed == 0 && v->finished) {	/* its rows were kept for the hooks */
+		free(v->hot.rows);
+		free(v);
+	}
+}
+
 static void prune_waiting(struct attr_thread *t)
 {
-	struct attr_inv **pp = &t->waiting;
+	struct attr_wait **pp = &t->waiting;
 
 	pruned_at = atomic_load_explicit(&detached_elsewhere, memory_order_relaxed);
 	attr_me.busy++;		/* no hook of this thread walks it meanwhile */
 	while (*pp) {
-		struct attr_inv *v = *pp;
+		struct attr_wait *w = *pp;
 
-		if (v->hot.detached) {
-			*pp = v->next_waiting;
-			v->waiting_on = NULL;
-			if (v->finished) {	/* its rows were kept for the hooks */
-				free(v->hot.rows);
-				free(v);
-			}
+		if (!atomic_load_explicit(&w->live, memory_order_relaxed)) {
+			*pp = w->next;
+			wait_unlisted(w);
 		} else {
-			pp = &v->next_waiting;
+			pp = &w->next;
 		}
 	}
 	attr_me.busy--;
 }
 
-/*
- * MEMLINE_ASYNC=thread: v, suspended or parked, keeps counting this
- * thread's bytes on the line it waits at (an await, a greenlet switch).
- * An invocation is in one thread's list at a time: one resumed on another
- * thread (a generator advanced from two threads) stays in the first
- * thread's list, detached, until that thread prunes it, and meanwhile its
- * waits count nothing -- linking it into a second list rewrote its link
- * while the first list still held it (a list that looped: a hang), and
- * the first thread's hooks walk its list without the GIL.  After such a
- * detachment every thread prunes its list at its next suspension or
- * resumption of any invocation (the first thread's one is among them);
- * until then the detached one keeps its rows, which a hook that read it
- * before it was detached may still write.
- */
 static inline bool prune_due(void)
 {
 	return attr_me.waiting &&
 	       pruned_at != atomic_load_explicit(&detached_elsewhere, memory_order_relaxed);
 }
 
-static void wait_on_thread(struct attr_inv *v)
-{
-	if (cfg.async != ATTR_ASYNC_THREAD)
-		return;
-	if (prune_due() || (v->waiting_on == &attr_me && v->hot.detached))
-		prune_waiting(&attr_me);
-	if (v->waiting_on)
-		return;
-	v->hot.detached = false;
-	v->waiting_on = &attr_me;
-	v->next_waiting = attr_me.waiting;
-	attr_me.waiting = v;
-}
-
 static void unwait(struct attr_inv *v)
 {
-	if (v->waiting_on && !v->hot.detached) {
-		v->hot.detached = true;
-		if (v->waiting_on != &attr_me)
+	struct attr_wait *w = v->wait;
+
+	if (w) {
+		v->wait = NULL;
+		atomic_store_explicit(&w->live, NULL, memory_order_relaxed);
+		if (w->owner != &attr_me)
 			atomic_fetch_add_explicit(&detached_elsewhere, 1, memory_order_relaxed);
+		else
+			prune_waiting(&attr_me);
 	}
-	if (v->waiting_on == &attr_me || prune_due())
+	if (prune_due())
 		prune_waiting(&attr_me);
+}
+
+static void wait_on_thread(struct attr_inv *v)
+{
+	struct attr_wait *w;
+
+	if (cfg.async != ATTR_ASYNC_THREAD)
+		return;
+	if (v->wait && v->wait->owner == &attr_me)
+		return;
+	unwait(v);		/* an entry elsewhere, and this thread's prune */
+	attr_me.busy++;
+	w = malloc(sizeof(*w));
+	attr_me.busy--;
+	if (!w)			/* its waits here count nothing */
+		return;
+	w->inv = v;
+	atomic_init(&w->live, v);
+	w->owner = &attr_me;
+	w->next = attr_me.waiting;
+	v->wait = w;
+	v->listed++;
+	attr_me.waiting = w;
 }
 
 void attr_lines_waiting(int64_t delta)
 {
-	for (struct attr_inv *v = attr_me.waiting; v; v = v->next_waiting)
-		if (!v->hot.detached)
-			v->hot.rows[v->hot.cur].inc += delta;
+	for (struct attr_wait *w = attr_me.waiting; w; w = w->next) {
+		struct attr_inv_hot *v =
+			(struct attr_inv_hot *)atomic_load_explicit(&w->live, memory_order_relaxed);
+
+		if (v)
+			v->rows[v->cur].inc += delta;
+	}
 }
 
 /* ---- invocations ---- */
@@ -2044,7 +2081,7 @@ static void drop(struct attr_inv *v, bool with_report)
 	clear_ref(&v->gen_ref);
 	clear_ref(&v->gen_hold);
 	clear_ref(&v->hook_code);
-	if (!v->waiting_on) {	/* else another thread's prune frees them */
+	if (!v->listed) {	/* else a thread's prune frees them */
 		free(v->hot.rows);
 		v->hot.rows = NULL;
 	}
@@ -2055,7 +2092,7 @@ static void drop(struct attr_inv *v, bool with_report)
 		free(units);
 	}
 	v->finished = true;
-	if (!v->waiting_on)
+	if (!v->listed)
 		free(v);
 }
 
@@ -2665,7 +2702,7 @@ static void defer(struct attr_inv *v)
 		return;
 	}
 	d->ci = v->ci;
-	if (v->waiting_on && v->hot.rows) {
+	if (v->listed && v->hot.rows) {
 		/* still in another thread's waiting list, whose hooks may
 		 * write its rows: they stay, the report takes a copy */
 		size_t size = (size_t)v->ci->nrows * sizeof(struct attr_row);

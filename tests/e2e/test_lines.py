@@ -1186,9 +1186,9 @@ def test_the_programs_handlers_and_streams_are_not_turned_against_it(py, mode, s
                                   else "") + "f returned 14\ndone\n", r
     said = notices(r.err)
     if mode == "handler-raises":
-        assert said == ["memline: MEMLINE_OUTPUT=logging: a handler of the 'memory_profiler_logs' "
-                        "logger raised RuntimeError: handler boom; reports it did not "
-                        "take are lost"], r.err
+        assert said == ["memline: MEMLINE_OUTPUT=logging: a logging handler raised RuntimeError "
+                        "on a record of the 'memory_profiler_logs' logger: handler boom; "
+                        "reports it did not take are lost"], r.err
     else:
         assert said == [], r.err
     if sink == "stderr":     # f(10) twice in the program's print to stderr
@@ -1216,8 +1216,9 @@ def test_a_raising_handler_costs_the_handlers_before_it_nothing(py):
         ["def f(n):", "    big = bytearray(n)",
          '    return len(json.dumps({"n": len(big)}))']] * 2, r.out
     assert notices(r.err) == [
-        "memline: MEMLINE_OUTPUT=logging: a handler of the 'memory_profiler_logs' "
-        "logger raised RuntimeError: handler boom; reports it did not take are lost"], r.err
+        "memline: MEMLINE_OUTPUT=logging: a logging handler raised RuntimeError on a record "
+        "of the 'memory_profiler_logs' logger: handler boom; reports it did not take are lost"
+    ], r.err
 
 
 @per_interpreter
@@ -1697,11 +1698,14 @@ def test_tracer_cleared_while_none_was_on_keeps_line_events(py):
 @per_interpreter
 @pytest.mark.parametrize("script", ["./select_names.py", "../progs/select_names.py"])
 @pytest.mark.parametrize("selector", ["absolute", "./select_names.py", "../progs/select_names.py",
-                                      "progs/select_names.py", "/..-inside"])
+                                      "progs/select_names.py", "/..-inside",
+                                      "progs/./select_names.py", "e2e/x/../progs/select_names.py",
+                                      "e2e/progs/x/../select_names.py"])
 def test_selector_path_with_dot_parts(py, script, selector):
     # python ./app.py: CPython keeps './' (and '../') in the code's file
     # name, which matched no absolute path; a selector's own './' and '../'
-    # are the shell's, from the directory the program started in
+    # are the shell's, from the directory the program started in; a path
+    # end's inner ones (progs/./x.py) matched nothing
     path = {"absolute": prog("select_names.py"),
             "/..-inside": os.path.join(PROGS, "..", "progs", "select_names.py")}.get(selector,
                                                                                  selector)
@@ -2138,6 +2142,23 @@ def test_collection_set_off_while_matching_runs_in_the_program(py):
     work = by_first[at["garbage"] - 1]
     check_rows(work, {"first": 3_000_000, "clear": -3_000_000}, at)
     assert not work.unfinished
+
+
+@per_interpreter
+@pytest.mark.parametrize("how", ["newthreads", "twothreads"])
+def test_async_thread_generator_waits_on_whichever_thread_advanced_it(py, how):
+    # once resumed on a second thread, a generator's later waits counted
+    # nothing: it stayed in the first thread's waiting list (until that
+    # thread pruned it: never, if it had ended), and a list entry was its
+    # own link, so no second list could take it
+    r = Result(run([py, prog("wait_each_thread.py"), how], preload=True, env_extra={
+        "MEMLINE_FUNCTIONS": "wait_each_thread.py:gen", "MEMLINE_ASYNC": "thread", **P3}))
+    assert r.returncode == 0 and r.out == "5\n", r
+    assert notices(r.err) == [], r.err
+    (rep,) = parse_reports(r.err)
+    at = markers("wait_each_thread.py")
+    check_rows(rep, {y: 4_000_000 for y in ("y1", "y2", "y3", "y4")}, at)
+    assert [rep.occ(at[y]) for y in ("y1", "y2", "y3", "y4")] == [1, 1, 1, 1], rep
 
 
 @per_interpreter

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from conftest import LIB, ROOT, run, summaries
+from conftest import LIB, ROOT, run, summaries, target
 from test_lines import (POOL_UNMATCHED, PREFIX, Result, near, notices, parse_reports,
                         per_interpreter, prog, strip_reports,
                         with_blank_lines)
@@ -638,3 +638,22 @@ def test_sink_character_device_that_never_polls_writable_is_written(py):
     r = memline(py, "sink_work.py", env={"MEMLINE_OUTPUT": "file:/dev/random"})
     assert r.returncode == 0 and r.out == "first 3000000\nsecond 3000000\n", r
     assert r.err == "", r
+
+
+@per_interpreter
+def test_logging_sink_on_threads_c_made_leaves_threading_as_it_was(py):
+    # records made on a thread threading never knew registered a
+    # threading._DummyThread for it: 3.8-3.12 listed those in
+    # threading.enumerate() for good, and every version gave the program's
+    # next thread a later number (Thread-4, Thread-7 instead of Thread-1)
+    args = [py, prog("foreign_logging.py"), target("cthreads.so")]
+    plain = Result(run(args))
+    r = Result(run(args, preload=True, env_extra={"MEMLINE_OUTPUT": "logging",
+                                                  "MEMLINE_FUNCTIONS": "cbwork"}))
+    assert plain.out.endswith(" 1 ['MainThread'] Thread-1\n") or plain.out.endswith(
+        " 1 ['MainThread'] Thread-1 (<lambda>)\n"), plain
+    assert r.returncode == 0 and notices(r.err) == [] and r.err == "", r
+    own = [line for line in r.out.split("\n") if "|" + PREFIX not in line]
+    assert "\n".join(own) == plain.out, r
+    records = [line.partition("|")[2] for line in r.out.split("\n") if "|" + PREFIX in line]
+    assert len(parse_reports(with_blank_lines(records), PREFIX)) == 6, r
