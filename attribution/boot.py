@@ -416,8 +416,17 @@ def source(code):
 
 _held = []           # reports waiting for logging to be usable
 _why_not = [None]    # why logging could not be imported, the last time
-_handler_failed = [False]
-_untaken_said = [False]   # the notice that the logger shows no INFO record
+_handler_failed = [True]  # not said yet (see _first)
+_untaken_said = [True]    # the notice that the logger shows no INFO record
+
+
+def _first(flag):
+    """True the first time only, whichever threads ask at once (a report
+    that waited 2 s for another's lock goes on without it)."""
+    try:
+        return flag.pop()
+    except IndexError:
+        return False
 
 
 def _logging():
@@ -541,8 +550,7 @@ def log(name, lines):
             del stand_in[0][stand_in[1]]
         if got:
             lock.release()
-    if failed is not None and not _handler_failed[0]:
-        _handler_failed[0] = True
+    if failed is not None and _first(_handler_failed):
         notice('MEMLINE_OUTPUT=logging: a logging handler raised %s on a record of the %r '
                'logger: %s; reports it did not take are lost'
                % (type(failed).__name__, name, failed))
@@ -637,8 +645,7 @@ def _emit(logging, name, lines):
     """One report's records; the first exception a handler raised."""
     logger = logging.getLogger(name)
     if not _taken(logging, logger):
-        if not _untaken_said[0]:
-            _untaken_said[0] = True
+        if _first(_untaken_said):
             notice('MEMLINE_OUTPUT=logging: logging would not show the INFO records of logger '
                    '%r (not configured, a level above INFO, the logger disabled, or its file '
                    'handlers closed): reports go to stderr until it does' % name)
