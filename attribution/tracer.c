@@ -2988,6 +2988,21 @@ static void gap_close(struct attr_inv *v)
 		attr_lines_count(&v->below->hot, moved);
 }
 
+/*
+ * The line of a line event, as sys.settrace's tracer reads it.  3.8/3.9
+ * set PyFrameObject.f_lineno (the int after f_lasti) just before the
+ * event, and a Python tracer's frame.f_lineno is that field; but without
+ * a Python tracer PyFrame_GetLineNumber answers from f_lasti, which after
+ * a backward jump inside one line window (an exception leaving a with
+ * block through its exit handler) is another line than the event's.
+ */
+static int line_of_event(PyFrameObject *frame)
+{
+	if (P.minor <= 9)
+		return *(const int *)((const char *)frame + f_lasti_off + 4);
+	return P.PyFrame_GetLineNumber(frame);
+}
+
 static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
 {
 	struct attr_inv *top = attr_me.top;
@@ -3004,7 +3019,7 @@ static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg
 	}
 	if (what == ATTR_TRACE_LINE && top && top->frame == frame_key(frame)) {
 		attr_me.busy++;
-		line(top, P.PyFrame_GetLineNumber(frame));
+		line(top, line_of_event(frame));
 		attr_me.busy--;
 	}
 	return 0;

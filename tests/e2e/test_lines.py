@@ -291,10 +291,10 @@ def test_callee_allocations_count_at_the_calling_line(py):
 # ---- 3. Occurrences equal sys.settrace's line events ----
 
 OCC_FUNCS = ["loops", "early", "caught", "raising", "withs", "awiths", "comps", "gen",
-             "oneline", "decorated"]
+             "oneline", "decorated", "with_raise"]
 OCC_CALLS = {"loops": 1, "early": 3, "caught": 1, "raising": 2, "withs": 1, "awiths": 1,
              "comps": 1, "gen": 1, "oneline": 1,
-             "decorated": 1}
+             "decorated": 1, "with_raise": 1}
 
 
 @per_interpreter

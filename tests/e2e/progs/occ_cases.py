@@ -126,3 +126,21 @@ def decorated(n):
 
 
 print(list(gen(4)), oneline(5), decorated(2))
+
+
+def with_raise(n):
+    # 3.9: the exception leaving the with block jumps back inside one line
+    # window, and the line event's line (13's except) is not the one the
+    # instruction is on
+    with CM():
+        try:
+            n += missing_name  # noqa: F821
+        except ValueError:
+            n += 1
+    return n
+
+
+try:
+    with_raise(1)
+except NameError as e:
+    print("NameError", e)
