@@ -1594,6 +1594,15 @@ static bool sends_at(struct code_info *ci, ssize_t u)
 static void *caller_key(PyObject *frame);
 static ssize_t frame_unit(void *caller, PyObject **code);
 
+/* Is a running frame (caller_key's kind) an invocation on this thread? */
+static bool runs_as_invocation(void *caller)
+{
+	for (struct attr_inv *v = attr_me.top; v; v = v->below)
+		if ((P.minor >= 12 ? v->iframe : (void *)v->frame) == caller)
+			return true;
+	return false;
+}
+
 /*
  * Is a starting generator's first run a yield from or an await of a frame
  * of a selected generator function that is running (an invocation, or a
@@ -1615,7 +1624,13 @@ static bool started_by_send(struct code_info *ci, PyObject *frame, bool may_ask)
 	by = code ? code_cached(code) : NULL;
 	if (!by || !by->selected || !by->generator || (!may_ask && by->nsend_units < 0))
 		return false;
-	return running_of(by) && sends_at(by, unit);
+	/* a throw or close that a suspended call passes down its chain of
+	 * yield froms or awaits (a task's cancel) runs the recursions in it
+	 * without the call's own frame: a frame of the same function that is
+	 * no invocation is one of them, and what it starts is one too */
+	if (!running_of(by) && (by != ci || runs_as_invocation(caller)))
+		return false;
+	return sends_at(by, unit);
 }
 
 static void start(struct code_info *ci, PyObject *frame)
@@ -1627,7 +1642,7 @@ static void start(struct code_info *ci, PyObject *frame)
 	if (finalizing || (in && !ci->generator))
 		return;
 	/* recursion through a yield from or an await: costs nothing to track */
-	if (in && started_by_send(ci, frame, true))
+	if ((in || ci->generator) && started_by_send(ci, frame, true))
 		return;
 	if (deferred)
 		write_deferred();

@@ -1659,6 +1659,27 @@ def test_generator_advanced_from_two_threads_with_async_thread(py, how, out, loo
 
 
 @per_interpreter
+@pytest.mark.parametrize("how", ["throw", "cancel", "unfinished"])
+def test_recursion_that_a_throw_reaches_reports_once(py, how):
+    # the throw (a task's cancel) goes down the yield from / await chain
+    # without running the outer call's frame: the level that caught it
+    # started a new level of itself, which reported as a call of its own
+    out = {"throw": "1000000\n1000000\n2\n", "cancel": "0\n", "unfinished": "1000000\n1000000\n"}
+    name = "awork" if how == "cancel" else "work"
+    r = memline(py, "recursion_throw.py", name, [how], env=P3)
+    assert r.returncode == 0 and r.out == out[how], r
+    assert notices(r.err) == [], r.err
+    (rep,) = parse_reports(r.err)
+    assert rep.unfinished == (how == "unfinished"), rep
+    at = markers("recursion_throw.py")
+    lines = ["aif", "atry", "afirst", "aexc", "aagain", "asleep", "aret"] if how == "cancel" \
+        else ["if", "try", "first", "exc", "again", "leaf"]
+    again = None if how == "unfinished" else 1      # still in its first yield from
+    assert [rep.occ(at[n]) for n in lines] == [1, 1, 1, None, again, None] + [1] * (
+        how == "cancel"), rep
+
+
+@per_interpreter
 @pytest.mark.parametrize("how", ["caught", "finally"])
 def test_generator_interrupted_where_it_resumes(py, how):
     plain = bare(py, "gen_resume_signal.py", [how])
