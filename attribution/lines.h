@@ -17,11 +17,24 @@ struct attr_row {
 };
 
 struct attr_inv;
-struct attr_wait;
+
+/*
+ * MEMLINE_ASYNC=thread: a thread's net bytes since an invocation first
+ * waited on it.  An invocation that waits there (an await, a yield, a
+ * greenlet switch) notes the tally, and when it stops waiting -- resumed
+ * on whatever thread, closed, or reported at exit -- the difference goes
+ * on the line it waited at: the hook adds to one number, however many
+ * wait.  Freed when its thread has ended and nothing waits on it.
+ */
+struct attr_tally {
+	_Atomic int64_t net;		/* only its thread writes it */
+	_Atomic int refs;		/* its thread's, and each waiter's */
+};
 
 struct attr_thread {
 	struct attr_inv *top;		/* running selected invocation, or NULL */
-	struct attr_wait *waiting;	/* MEMLINE_ASYNC=thread: suspended here */
+	struct attr_tally *tally;	/* MEMLINE_ASYNC=thread, once something
+					   waited here */
 	int busy;			/* inside memline's own callbacks */
 };
 
@@ -35,7 +48,6 @@ struct attr_inv_hot {
 
 extern __thread struct attr_thread attr_me __attribute__((tls_model("initial-exec")));
 
-void attr_lines_waiting(int64_t delta);
 void attr_lines_by_unit(struct attr_inv_hot *v, int64_t delta);
 
 /* Adds bytes where the invocation is now. */
@@ -52,12 +64,14 @@ static inline void attr_lines_delta(int64_t delta)
 	struct attr_thread *t = &attr_me;
 	struct attr_inv_hot *v = (struct attr_inv_hot *)t->top;
 
-	if (__builtin_expect(v == NULL && t->waiting == NULL, 1) || t->busy)
+	if (__builtin_expect(v == NULL && t->tally == NULL, 1) || t->busy)
 		return;
 	if (v)
 		attr_lines_count(v, delta);
-	if (t->waiting)
-		attr_lines_waiting(delta);
+	if (t->tally)
+		atomic_store_explicit(&t->tally->net,
+				      atomic_load_explicit(&t->tally->net, memory_order_relaxed) + delta,
+				      memory_order_relaxed);
 }
 
 /* From preload's constructor: is this process Python?  Resolves the API. */

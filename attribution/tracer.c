@@ -2,8 +2,8 @@
  * Line attribution: getting into the interpreter, noticing selected
  * functions start, run lines, suspend, resume and finish, and turning a
  * finished invocation into a report.  Everything here runs with the GIL
- * held, from CPython's callbacks, except attr_lines_waiting() and
- * attr_python_poll(), which run on the hook path.
+ * held, from CPython's callbacks, except attr_python_poll(), which runs
+ * on the hook path, and a thread's end (tally_release).
  *
  * Back-ends, each noticing entries and exits of selected functions:
  *   3.12+   sys.monitoring: PY_START globally (DISABLE for every code
@@ -93,14 +93,13 @@ struct attr_inv {
 	void *iframe;			/* 3.12+: its _PyInterpreterFrame */
 	int64_t pushed_sum;		/* sum of increments when pushed */
 	struct attr_inv *below;		/* the thread's stack of running ones */
-	struct attr_wait *wait;		/* MEMLINE_ASYNC=thread: its entry in
-					   the list of the thread it waits on */
-	int listed;			/* entries of it in threads' lists, the
-					   detached ones included */
+	struct attr_tally *wait_tally;	/* MEMLINE_ASYNC=thread: of the thread
+					   it waits on, */
+	int64_t wait_base;		/* as it was when it began to */
 	struct attr_inv *prev_all, *next_all;
 	PyObject *gen_ref;		/* 3.8-3.10, 3.13+: weak reference to its
 					   generator */
-	bool suspended, finished, line_seen, frame_held;
+	bool suspended, line_seen, frame_held;
 	bool dying;			/* its generator is being finalized */
 	bool hooked;			/* dying: an async generator handed to
 					   its event loop's finalizer hook */
@@ -1170,119 +1169,80 @@ static void pop(struct attr_inv *v)
 		attr_lines_count(&t->top->hot, gained);
 }
 
-/*
- * MEMLINE_ASYNC=thread: an invocation suspended or parked (an await, a
- * yield, a greenlet switch) keeps counting its thread's bytes on the line
- * it waits at, through an entry in that thread's list of waiting ones,
- * which that thread's hooks walk without the GIL.  Only the thread that
- * owns a list links or unlinks its entries, so an entry its hooks are
- * reading is never freed under them.  An invocation resumed on another
- * thread (a generator advanced from two threads, an executor's worker)
- * only detaches its entry there: the entry stays in the first thread's
- * list until that thread prunes it, and keeps the invocation (and its
- * rows, which a hook that read the entry before it was detached may still
- * write) from being freed; the invocation itself may wait again at once,
- * with a new entry, on whatever thread it suspends on.  After such a
- * detachment every thread prunes its list at its next suspension or
- * resumption of any invocation (the first thread's one is among them).
- */
-struct attr_wait {
-	struct attr_wait *next;
-	_Atomic(struct attr_inv *) live;	/* NULL once detached (hooks read it) */
-	struct attr_inv *inv;		/* the invocation, until pruned */
-	struct attr_thread *owner;
-};
+/* MEMLINE_ASYNC=thread: see struct attr_tally. */
+static pthread_key_t tally_key;
+static bool tally_key_ok;
 
-/* Detached while in another thread's list: how many times, and what this
- * thread had seen of that when it last pruned its own. */
-static atomic_uint_fast64_t detached_elsewhere;
-static __thread uint_fast64_t pruned_at __attribute__((tls_model("initial-exec")));
-
-/* The entry is off the list: the invocation, if finished, can go. */
-static void wait_unlisted(struct attr_wait *w)
+static void tally_drop(struct attr_tally *t)
 {
-	struct attr_inv *v = w->inv;
-
-	free(w);
-	if (--v->listed == 0 && v->finished) {	/* its rows were kept for the hooks */
-		free(v->hot.rows);
-		free(v);
+	if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1) {
+		attr_me.busy++;
+		free(t);
+		attr_me.busy--;
 	}
 }
 
-static void prune_waiting(struct attr_thread *t)
+/* The thread ends (its thread-specific data is destroyed). */
+static void tally_release(void *arg)
 {
-	struct attr_wait **pp = &t->waiting;
+	attr_me.tally = NULL;
+	tally_drop(arg);
+}
 
-	pruned_at = atomic_load_explicit(&detached_elsewhere, memory_order_relaxed);
-	attr_me.busy++;		/* no hook of this thread walks it meanwhile */
-	while (*pp) {
-		struct attr_wait *w = *pp;
+static struct attr_tally *my_tally(void)
+{
+	struct attr_tally *t = attr_me.tally;
 
-		if (!atomic_load_explicit(&w->live, memory_order_relaxed)) {
-			*pp = w->next;
-			wait_unlisted(w);
-		} else {
-			pp = &w->next;
-		}
+	if (t)
+		return t;
+	attr_me.busy++;
+	t = malloc(sizeof(*t));
+	if (t) {
+		atomic_init(&t->net, 0);
+		atomic_init(&t->refs, 1);
+		if (tally_key_ok)	/* else the thread's reference stays */
+			pthread_setspecific(tally_key, t);
 	}
 	attr_me.busy--;
+	attr_me.tally = t;
+	return t;
 }
 
-static inline bool prune_due(void)
+/* What its thread did since v began to wait (or since the last time)
+ * goes on the line it waits at. */
+static void wait_settle(struct attr_inv *v)
 {
-	return attr_me.waiting &&
-	       pruned_at != atomic_load_explicit(&detached_elsewhere, memory_order_relaxed);
+	int64_t now;
+
+	if (!v->wait_tally)
+		return;
+	now = atomic_load_explicit(&v->wait_tally->net, memory_order_relaxed);
+	if (v->hot.rows)
+		v->hot.rows[v->hot.cur].inc += now - v->wait_base;
+	v->wait_base = now;
 }
 
 static void unwait(struct attr_inv *v)
 {
-	struct attr_wait *w = v->wait;
-
-	if (w) {
-		v->wait = NULL;
-		atomic_store_explicit(&w->live, NULL, memory_order_relaxed);
-		if (w->owner != &attr_me)
-			atomic_fetch_add_explicit(&detached_elsewhere, 1, memory_order_relaxed);
-		else
-			prune_waiting(&attr_me);
-	}
-	if (prune_due())
-		prune_waiting(&attr_me);
+	if (!v->wait_tally)
+		return;
+	wait_settle(v);
+	tally_drop(v->wait_tally);
+	v->wait_tally = NULL;
 }
 
 static void wait_on_thread(struct attr_inv *v)
 {
-	struct attr_wait *w;
+	struct attr_tally *t;
 
 	if (cfg.async != ATTR_ASYNC_THREAD)
 		return;
-	if (v->wait && v->wait->owner == &attr_me)
+	unwait(v);
+	if (!(t = my_tally()))	/* its waits here count nothing */
 		return;
-	unwait(v);		/* an entry elsewhere, and this thread's prune */
-	attr_me.busy++;
-	w = malloc(sizeof(*w));
-	attr_me.busy--;
-	if (!w)			/* its waits here count nothing */
-		return;
-	w->inv = v;
-	atomic_init(&w->live, v);
-	w->owner = &attr_me;
-	w->next = attr_me.waiting;
-	v->wait = w;
-	v->listed++;
-	attr_me.waiting = w;
-}
-
-void attr_lines_waiting(int64_t delta)
-{
-	for (struct attr_wait *w = attr_me.waiting; w; w = w->next) {
-		struct attr_inv_hot *v =
-			(struct attr_inv_hot *)atomic_load_explicit(&w->live, memory_order_relaxed);
-
-		if (v)
-			v->rows[v->cur].inc += delta;
-	}
+	atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+	v->wait_tally = t;
+	v->wait_base = atomic_load_explicit(&t->net, memory_order_relaxed);
 }
 
 /* ---- invocations ---- */
@@ -2096,19 +2056,15 @@ static void drop(struct attr_inv *v, bool with_report)
 	clear_ref(&v->gen_ref);
 	clear_ref(&v->gen_hold);
 	clear_ref(&v->hook_code);
-	if (!v->listed) {	/* else a thread's prune frees them */
-		free(v->hot.rows);
-		v->hot.rows = NULL;
-	}
+	free(v->hot.rows);
+	v->hot.rows = NULL;
 	if (v->hot.by_unit) {
 		int64_t *units = v->hot.by_unit;
 
 		v->hot.by_unit = NULL;
 		free(units);
 	}
-	v->finished = true;
-	if (!v->listed)
-		free(v);
+	free(v);
 }
 
 static void retire(struct attr_inv *v)
@@ -2599,6 +2555,7 @@ static void report(struct attr_inv *v, bool unfinished)
 	int file = -1;
 	PyObject *lines = NULL;
 
+	wait_settle(v);		/* unfinished, at exit: where it waits */
 	atomic_fetch_add(&reports_writing, 1);
 	reports_writing_here++;
 	if (!rows || !keeps || !r.filename) {
@@ -2717,21 +2674,8 @@ static void defer(struct attr_inv *v)
 		return;
 	}
 	d->ci = v->ci;
-	if (v->listed && v->hot.rows) {
-		/* still in another thread's waiting list, whose hooks may
-		 * write its rows: they stay, the report takes a copy */
-		size_t size = (size_t)v->ci->nrows * sizeof(struct attr_row);
-
-		if (!(d->hot.rows = malloc(size ? size : 1))) {
-			free(d);
-			deferred_lost++;
-			return;
-		}
-		memcpy(d->hot.rows, v->hot.rows, size);
-	} else {
-		d->hot.rows = v->hot.rows;	/* taken over */
-		v->hot.rows = NULL;
-	}
+	d->hot.rows = v->hot.rows;	/* taken over */
+	v->hot.rows = NULL;
 	d->hot.by_unit = v->hot.by_unit;
 	d->nunits = v->nunits;
 	d->line_seen = v->line_seen;
@@ -4105,17 +4049,23 @@ static bool generator_closed(struct attr_inv *v)
 #define TP_METHODS 232		/* 3.13 PyTypeObject.tp_methods */
 static PyCFunction close_orig;
 
+#define GEN_FRAME_OBJ_313 (72 + 48)	/* PyGenObject.gi_iframe, its frame_obj */
+
 static PyObject *close_wrap(PyObject *self, PyObject *unused)
 {
+	/* the key of an invocation of this generator, if it is one: its
+	 * frame object, read before close clears it (one lookup, not a walk
+	 * of every invocation: close is called on any generator) */
+	PyObject *key = *(PyObject **)((char *)self + GEN_FRAME_OBJ_313);
 	PyObject *r = close_orig(self, unused), *gen;
+	struct attr_inv *v;
 	struct saved_error e;
 
-	if (!r || !all_invs)
+	if (!r || !all_invs || !key)
 		return r;
 	enter(&e);
-	for (struct attr_inv *v = all_invs; v; v = v->next_all) {
-		if (!v->suspended || !v->gen_ref)
-			continue;
+	v = find_suspended(key);
+	if (v && v->gen_ref) {
 		gen = P.PyObject_CallObject(v->gen_ref, NULL);	/* the referent */
 		if (gen)
 			P.Py_DecRef(gen);	/* self holds it */
@@ -4123,7 +4073,6 @@ static PyObject *close_wrap(PyObject *self, PyObject *unused)
 			unwait(v);
 			runs_outside(v);
 			retire(v);
-			break;
 		}
 	}
 	leave(&e);
@@ -4476,6 +4425,8 @@ static bool install(void)
 	matched_share();
 	if (P.minor <= 9)
 		gc_field_find();
+	if (cfg.async == ATTR_ASYNC_THREAD)
+		tally_key_ok = pthread_key_create(&tally_key, tally_release) == 0;
 	/* (what is wrong with the malformed selectors, or None; how many are left) */
 	r = boot_call("configure", "(O)", spec, NULL);
 	P.Py_DecRef(spec);
