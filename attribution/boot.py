@@ -484,6 +484,9 @@ def _stand_in():
         threading.Thread.__init__(t, name='Dummy', daemon=True)
         t._started.set()
         t._set_ident()
+        handle = getattr(threading, '_make_thread_handle', None)
+        if handle is not None:      # 3.13: this thread's, as a dummy has
+            t._handle = handle(t._ident)
         if hasattr(t, '_set_native_id'):
             t._set_native_id()
     except Exception as e:          # a threading of another shape: as before

@@ -1584,12 +1584,17 @@ static bool started_by_send(struct code_info *ci, PyObject *frame, bool may_ask)
 	by = code ? code_cached(code) : NULL;
 	if (!by || !by->selected || !by->generator || (!may_ask && by->nsend_units < 0))
 		return false;
-	/* a throw or close that a suspended call passes down its chain of
-	 * yield froms or awaits (a task's cancel) runs the recursions in it
-	 * without the call's own frame: a frame of the same function that is
-	 * no invocation is one of them, and what it starts is one too */
-	if (!running_of(by) && (by != ci || runs_as_invocation(caller)))
+	if (!running_of(ci)) {
+		/* a throw or close that a suspended call passes down its
+		 * chain of yield froms or awaits (a task's cancel) runs the
+		 * recursions in it without the call's own frame: a frame of
+		 * the same function that is no invocation is one of them, and
+		 * what it starts is one too */
+		if (by != ci || runs_as_invocation(caller))
+			return false;
+	} else if (!running_of(by)) {
 		return false;
+	}
 	return sends_at(by, unit);
 }
 

@@ -1659,6 +1659,20 @@ def test_generator_advanced_from_two_threads_with_async_thread(py, how, out, loo
 
 
 @per_interpreter
+def test_selected_generator_awaited_by_another_selected_one_reports(py):
+    r = memline(py, "await_selected.py", "inner,outer,ginner,gouter", env=P3)
+    assert r.returncode == 0 and r.out == "3000000 [2000000, None]\n", r
+    assert notices(r.err) == [], r.err
+    reps = {rep.name: rep for rep in parse_reports(r.err)}
+    assert sorted(reps) == ["ginner", "gouter", "inner", "outer"], r.err
+    at = markers("await_selected.py")
+    check_rows(reps["inner"], {"inner": 3_000_000}, at)
+    check_rows(reps["ginner"], {"ginner": 2_000_000}, at)
+    check_rows(reps["outer"], {}, at)          # inner's block is freed in it
+    check_rows(reps["gouter"], {}, at)
+
+
+@per_interpreter
 @pytest.mark.parametrize("how", ["throw", "cancel", "unfinished"])
 def test_recursion_that_a_throw_reaches_reports_once(py, how):
     # the throw (a task's cancel) goes down the yield from / await chain
