@@ -2197,6 +2197,19 @@ def test_async_thread_generator_waits_on_whichever_thread_advanced_it(py, how):
 
 
 @per_interpreter
+def test_async_thread_waits_of_a_thread_that_ended_are_freed(py):
+    def run_n(n):
+        r = Result(run([py, prog("wait_thread_exits.py"), str(n)], preload=True, env_extra={
+            "MEMLINE_FUNCTIONS": "wait_thread_exits.py:gen", "MEMLINE_ASYNC": "thread",
+            "MEMLINE_SUMMARY": "1", "MEMLINE_OUTPUT": "file:/dev/null"}))
+        assert r.returncode == 0 and r.out == "2 " * n + "\n", r
+        (s,) = summaries(r.err).values()
+        return s["heap"]
+    few, many = run_n(20), run_n(1000)
+    assert many - few < 32 * 1024, (few, many)
+
+
+@per_interpreter
 def test_async_thread_generator_finished_on_another_thread_is_freed(py):
     # MEMLINE_ASYNC=thread: a generator suspended on one thread waits in that
     # thread's list, which its hooks walk on every allocation; finished on
