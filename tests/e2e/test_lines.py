@@ -2196,36 +2196,39 @@ def test_async_thread_generator_waits_on_whichever_thread_advanced_it(py, how):
     assert [rep.occ(at[y]) for y in ("y1", "y2", "y3", "y4")] == [1, 1, 1, 1], rep
 
 
+def thread_waits_heap(py, name, n):
+    """MEMLINE_ASYNC=thread run of progs/NAME N (its selected gen() made and
+    finished N times, printing 2 each time): the result and its heap bytes
+    at exit (memline's own included)."""
+    r = Result(run([py, prog(name), str(n)], preload=True, env_extra={
+        "MEMLINE_FUNCTIONS": name + ":gen", "MEMLINE_ASYNC": "thread",
+        "MEMLINE_SUMMARY": "1", "MEMLINE_FORMAT": "%(message)s"}))
+    assert r.returncode == 0 and r.out == "2 " * n + "\n", r
+    (s,) = summaries(r.err).values()
+    return r, s["heap"]
+
+
 @per_interpreter
 def test_async_thread_waits_of_a_thread_that_ended_are_freed(py):
-    def run_n(n):
-        r = Result(run([py, prog("wait_thread_exits.py"), str(n)], preload=True, env_extra={
-            "MEMLINE_FUNCTIONS": "wait_thread_exits.py:gen", "MEMLINE_ASYNC": "thread",
-            "MEMLINE_SUMMARY": "1", "MEMLINE_OUTPUT": "file:/dev/null"}))
-        assert r.returncode == 0 and r.out == "2 " * n + "\n", r
-        (s,) = summaries(r.err).values()
-        return s["heap"]
-    few, many = run_n(20), run_n(1000)
+    # what memline kept for the waits on a thread that had ended before
+    # its generator was finished elsewhere was never freed
+    few, many = (thread_waits_heap(py, "wait_thread_exits.py", n)[1] for n in (20, 1000))
     assert many - few < 32 * 1024, (few, many)
 
 
 @per_interpreter
 def test_async_thread_generator_finished_on_another_thread_is_freed(py):
-    # MEMLINE_ASYNC=thread: a generator suspended on one thread waits in that
-    # thread's list, which its hooks walk on every allocation; finished on
-    # another thread, it stayed there for good (the list grew by one per
-    # call, every malloc of the worker slowed, and memline's memory grew).
-    # Now the worker prunes its list at its next suspension.
+    # MEMLINE_ASYNC=thread: a generator suspended on one thread waited in
+    # that thread's list, which its hooks walked on every allocation;
+    # finished on another thread, it stayed there for good (the list grew
+    # by one per call, every malloc of the worker slowed, and memline's
+    # memory grew).  Now a wait is a note of the thread's tally.
     def run_n(n):
-        r = Result(run([py, prog("wait_other_thread.py"), str(n)], preload=True, env_extra={
-            "MEMLINE_FUNCTIONS": "wait_other_thread.py:gen", "MEMLINE_ASYNC": "thread",
-            "MEMLINE_SUMMARY": "1", "MEMLINE_FORMAT": "%(message)s"}))
-        assert r.returncode == 0 and r.out == "2 " * n + "\n", r
+        r, heap = thread_waits_heap(py, "wait_other_thread.py", n)
         text = "\n".join(line for line in r.err.split("\n") if not line.startswith("memline: pid "))
         reps = parse_reports(text)
         assert len(reps) == n and all(rep.rows[10][2:] == (1, "    yield 2") for rep in reps), r.err[-2000:]
-        (s,) = summaries(r.err).values()
-        return s["heap"]
+        return heap
     few, many = run_n(20), run_n(1000)
     # 980 more calls left ~250 bytes each behind before; now nothing grows
     assert many - few < 32 * 1024, (few, many)
