@@ -225,11 +225,13 @@ def _normpath(path):
     for part in path.split('/'):
         if part in ('', '.'):
             continue
-        if part == '..' and (parts[-1:] or root) and not (
-                parts and ('*' in parts[-1] or '?' in parts[-1] or parts[-1] == '..')):
+        if part == '..' and not (parts and ('*' in parts[-1] or '?' in parts[-1] or
+                                            parts[-1] == '..')):
             if parts:
                 parts.pop()
-            continue
+                continue
+            if root:            # /.. is /
+                continue
         parts.append(part)
     return '/' * root + '/'.join(parts)
 
@@ -549,8 +551,10 @@ def log(name, lines):
             raise
         failed = e
     finally:
-        if stand_in is not None and stand_in[0].get(stand_in[1]) is stand_in[2]:
-            del stand_in[0][stand_in[1]]
+        if stand_in is not None:
+            active, ident, t = stand_in
+            if active.get(ident) is t:
+                del active[ident]
         if got:
             lock.release()
     if failed is not None and _first(_handler_failed):

@@ -2122,7 +2122,6 @@ static PyObject *py_gen_died(PyObject *self, PyObject *ref)
 			 * finalizer hook, which closes it later, with events) */
 			if (P.minor < 13 || v->ci->async_gen || !closes_quietly(v))
 				break;	/* GeneratorExit goes in: its events follow */
-			unwait(v);
 			runs_outside(v);
 			retire(v);
 			break;
@@ -4075,7 +4074,6 @@ static PyObject *close_wrap(PyObject *self, PyObject *unused)
 		if (gen)
 			P.Py_DecRef(gen);	/* self holds it */
 		if (gen == self) {
-			unwait(v);
 			runs_outside(v);
 			retire(v);
 		}
