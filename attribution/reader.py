@@ -361,7 +361,8 @@ def _with_comments(lines, end, node, shift):
             continue
         if not s.startswith('#'):
             break
-        if _indent(lines[k]) >= col:
+        # the comment's own column, form feeds counted as getblock counts
+        if len(lines[k]) - len(s) >= col:
             last = k + 1
     return last
 

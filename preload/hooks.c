@@ -215,16 +215,23 @@ PL_ALIGNED_HOOK(valloc, (size_t size), (size), 4096, size)
 PL_EXPORT void *pvalloc(size_t size)
 {
 	size_t page = pl_page_size;
+	void *p;
 
-	if (pl_mode() == PL_ON || !pl_real.pvalloc) {
-		/* pvalloc is valloc of the size rounded up to whole pages */
+	if (!pl_real.pvalloc || pl_mode() == PL_BOOT) {
+		/* valloc of the size rounded up to whole pages */
 		if (size > SIZE_MAX - page) {
 			errno = ENOMEM;
 			return NULL;
 		}
 		return valloc(size ? (size + page - 1) & ~(page - 1) : page);
 	}
-	return pl_real.pvalloc(size);
+	if (pl_mode() == PL_OFF)
+		return pl_real.pvalloc(size);
+	/* libc's own, for its own rounding (glibc's makes pvalloc(0) a
+	 * small block) */
+	p = pl_real.pvalloc(size);
+	count_new(p);
+	return p;
 }
 
 PL_EXPORT size_t malloc_usable_size(void *p)
@@ -321,7 +328,9 @@ PL_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...
 	size_t removed = 0, added = 0;
 	int guard, saved;
 
-	if (flags & MREMAP_FIXED) {
+	/* the kernel reads new_addr for both; with MREMAP_DONTUNMAP alone it
+	 * is a hint, and an unaligned one is refused */
+	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
 		va_list ap;
 
 		va_start(ap, flags);

@@ -84,6 +84,31 @@ int main(int argc, char **argv)
 	show("free(NULL) keeps errno", 1, errno == EAGAIN ? 0 : errno);
 	CALL("realloc(malloc(5), 0)", p = realloc(malloc(5), 0), p == NULL);
 	CALL("malloc_usable_size(NULL)", r = (int)malloc_usable_size(NULL), r == 0);
+	/* glibc's own rounding makes pvalloc(0) a small block, not a page */
+	p = pvalloc(0);
+	printf("pvalloc(0) usable %zu\n", malloc_usable_size(p));
+	free(p);
+	/* with MREMAP_DONTUNMAP new_addr is a hint: followed, or refused when
+	 * unaligned */
+	{
+		char *hole = mmap(NULL, 64 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *a, *b;
+
+		munmap(hole, 64 * page);
+		a = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		errno = 0;
+		b = mremap(a, 4 * page, 4 * page, MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
+			   hole + 16 * page);
+		show("mremap(DONTUNMAP, hint) lands on the hint", b == hole + 16 * page,
+		     b == MAP_FAILED ? errno : 0);
+		CALL("mremap(DONTUNMAP, unaligned hint)",
+		     p = mremap(b, 4 * page, 4 * page, MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
+				hole + 16 * page + 1),
+		     p != MAP_FAILED);
+		munmap(a, 4 * page);
+		if (b != MAP_FAILED)
+			munmap(b, 4 * page);
+	}
 
 	/* the baseline, then known live blocks */
 	probe = fork();

@@ -127,3 +127,30 @@ def test_path_selector_under_a_locale_that_is_not_utf8(py, tmp_path, selector):
     (rep,) = parse_reports(r.err)
     assert rep.filename in (str(script), "prög.py"), rep.filename
     assert near(rep.inc(2), 100_000, 3), rep
+
+
+@per_interpreter
+def test_comment_after_the_block_with_a_form_feed_in_its_indentation(py, tmp_path):
+    # getblock measures a trailing comment by its raw column, where the
+    # form feed counts; memline restarted the count at the form feed and
+    # left these comments out
+    script = tmp_path / "ffc.py"
+    script.write_text("def f(n):\n"
+                      "    x = [0] * n\n"
+                      "    return len(x)\n"
+                      "  \x0c  # two spaces, a form feed, two spaces\n"
+                      "\n"
+                      "\n"
+                      "def g():\n"
+                      "\x0c    y = bytearray(1000)\n"
+                      "\x0c    return y\n"
+                      "\x0c    # as indented as the body\n"
+                      "\n"
+                      "\n"
+                      "print(f(10), len(g()))\n")
+    r = profile(py, script, "f,g")
+    assert r.returncode == 0 and r.out == "10 1000\n", r
+    reps = parse_reports(r.err)
+    assert [sorted(rep.rows) for rep in reps] == [[1, 2, 3, 4], [7, 8, 9, 10]], r.err
+    assert contents(reps[0])[3] == "  \x0c  # two spaces, a form feed, two spaces", r.err
+    assert reps[0].occ(4) is None and reps[1].occ(10) is None, r.err
