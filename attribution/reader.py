@@ -42,7 +42,7 @@ def _source(code):
             n -= 1
         last = max(last, n)
     elif lines and code.co_name not in _NO_BLOCK:
-        end = _block_end(lines, first, filename)
+        end = _block_end(lines, first)
         if end is not None:
             last = max(last, end)
     texts = lines[first - 1:last]
@@ -204,7 +204,7 @@ def _is_head(stripped):
     return False
 
 
-def _block_end(lines, first, filename):
+def _block_end(lines, first):
     """The last line of the def or class block that starts (decorators
     first) at line first, or None for other code.  Candidate ends are the
     lines that start a statement no deeper than the block's first line;
@@ -230,7 +230,7 @@ def _block_end(lines, first, filename):
         for tries, stop in enumerate(stops):
             if tries >= most:
                 break
-            node = _parse_block(wrap + '\n'.join(lines[first - 1:stop]) + '\n', filename)
+            node = _parse_block(wrap + '\n'.join(lines[first - 1:stop]) + '\n')
             if node is not None:
                 return _with_comments(lines, node.end_lineno + shift, node, shift)
     return None
@@ -299,18 +299,21 @@ def _statement_starts(lines, start, after, depth):
     yield len(lines)
 
 
-def _quiet_compile(src, filename, flags):
+def _quiet_compile(src, flags):
     """compile(), or None if src does not compile.  The compiler's warnings
-    (invalid escapes...) are not shown: an "ignore" filter goes first in
-    the filters in use meanwhile."""
+    (invalid escapes...) are not shown: a filter that ignores the warnings
+    of module <memline> -- the name warnings gives a file of that name,
+    which src is compiled as -- goes first in the filters in use meanwhile.
+    It matches nothing else, so the warnings of a thread that runs
+    meanwhile go on as before."""
     warnings = sys.modules.get('warnings')
     filters = getattr(warnings, 'filters', None) if warnings else None
     if not isinstance(filters, list):
         filters = _warnings.filters
-    entry = ('ignore', None, Warning, None, 0)
+    entry = ('ignore', None, Warning, '<memline>', 0)
     filters.insert(0, entry)
     try:
-        return _compile(src, filename, 'exec', flags, True)
+        return _compile(src, '<memline>', 'exec', flags, True)
     except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as e:
         if _from_signal_handler(e):
             raise
@@ -322,9 +325,9 @@ def _quiet_compile(src, filename, flags):
             pass
 
 
-def _parse_block(src, filename):
+def _parse_block(src):
     """The def or class statement src holds (an AST node), or None."""
-    tree = _quiet_compile(src, filename, 0x400)      # PyCF_ONLY_AST
+    tree = _quiet_compile(src, 0x400)      # PyCF_ONLY_AST
     body = getattr(tree, 'body', None)
     node = body[0] if body else None
     if type(node).__name__ == 'If':
@@ -389,7 +392,7 @@ def _compiled_qualnames(code, filename, loader):
     text = _read(filename, loader)
     if text is None:                # not kept: exec's names, one per call,
         return ()                   # would pile up
-    top = _quiet_compile(text, filename, 0)
+    top = _quiet_compile(text, 0)
     table = {}
     if top is not None:
         _name_consts(top, None, False, None, table)

@@ -4,11 +4,12 @@ cookie past the first 16 KiB, a form feed before a def, a lambda on a
 decorator's line, a function whose source is gone, a notebook-like cell
 that linecache holds without line ends.  Each program is written to a
 temporary directory; the expected rows are what inspect gives bare."""
+import os
 import subprocess
 
 import pytest
 
-from test_lines import P3, Result, near, notices, parse_reports, per_interpreter, run, minor
+from test_lines import P3, PROGS, Result, near, notices, parse_reports, per_interpreter, run, minor
 
 
 def profile(py, script, functions, cwd=None):
@@ -154,3 +155,14 @@ def test_comment_after_the_block_with_a_form_feed_in_its_indentation(py, tmp_pat
     assert [sorted(rep.rows) for rep in reps] == [[1, 2, 3, 4], [7, 8, 9, 10]], r.err
     assert contents(reps[0])[3] == "  \x0c  # two spaces, a form feed, two spaces", r.err
     assert reps[0].occ(4) is None and reps[1].occ(10) is None, r.err
+
+
+@per_interpreter
+def test_a_threads_warnings_go_on_while_memline_compiles_a_source(py, tmp_path):
+    # memline put an "ignore every warning" filter first while it compiled
+    # a selected function's block: warnings another thread made meanwhile
+    # were dropped (or, under -W error, not raised)
+    r = Result(run([py, os.path.join(PROGS, "warn_thread.py"), str(tmp_path)], preload=True,
+                   env_extra={"MEMLINE_FUNCTIONS": "bigmod:big", **P3}))
+    assert r.returncode == 0 and r.out == "shown True True\n", r
+    assert len(parse_reports(r.err)) == 20, r.err[-2000:]
