@@ -95,7 +95,8 @@ def test_stress_under_memcheck(lib, tmp_path):
 
 
 def test_apis_under_memcheck(lib, tmp_path):
-    r, sums = memcheck([target("apis")], tmp_path)
+    # valgrind aborts a program that calls pvalloc (memline's is libc's)
+    r, sums = memcheck([target("apis"), "no-pvalloc"], tmp_path)
     assert r.returncode == 0
     out = r.stdout.decode()
     (held,) = re.findall(r"^held (\d+) (\d+) (\d+) (\d+) (\d+)$", out, re.M)
