@@ -77,8 +77,8 @@ def _read(filename, loader):
         # one line each, as inspect reads them, with or without its end
         return ''.join(l if l.endswith(('\n', '\r')) else l + '\n'
                        for l in entry[2] if isinstance(l, str))
-    if pseudo:
-        return None
+    if pseudo or _special(filename):
+        return None     # a loader would read a FIFO too, and wait for ever
     mod_loader, mod_name = loader
     get_source = getattr(mod_loader, 'get_source', None)
     if get_source is None:
@@ -88,6 +88,16 @@ def _read(filename, loader):
     except Exception:        # the program's loader failing is no error of its
         return None          # program's: no source
     return text if isinstance(text, str) else None
+
+
+def _special(name):
+    """True if name is a file, but not a regular one (a FIFO, a device)."""
+    try:
+        return posix.stat(name).st_mode & 0o170000 != 0o100000
+    except (OSError, ValueError, TypeError, OverflowError) as e:
+        if _from_signal_handler(e):
+            raise
+        return False
 
 
 def _read_file(name):

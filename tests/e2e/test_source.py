@@ -6,6 +6,7 @@ that linecache holds without line ends.  Each program is written to a
 temporary directory; the expected rows are what inspect gives bare."""
 import os
 import subprocess
+import threading
 
 import pytest
 
@@ -166,3 +167,31 @@ def test_a_threads_warnings_go_on_while_memline_compiles_a_source(py, tmp_path):
                    env_extra={"MEMLINE_FUNCTIONS": "bigmod:big", **P3}))
     assert r.returncode == 0 and r.out == "shown True True\n", r
     assert len(parse_reports(r.err)) == 20, r.err[-2000:]
+
+
+@per_interpreter
+def test_a_script_read_from_a_fifo(py, tmp_path):
+    # python FIFO: the script's module loader was asked for the source when
+    # the FIFO itself was not read, and opened it again -- no writer left,
+    # it waited for ever
+    fifo = tmp_path / "script"
+    os.mkfifo(fifo)
+    src = "def f():\n    b = bytearray(10_000_000)\n    return len(b)\n\n\nprint(f())\n"
+
+    def feed():
+        with open(fifo, "w") as w:
+            w.write(src)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        r = Result(run([py, str(fifo)], preload=True, timeout=60,
+                       env_extra={"MEMLINE_FUNCTIONS": "f", **P3}))
+    finally:
+        if writer.is_alive():       # python never opened it: let the writer go
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        writer.join()
+    assert r.returncode == 0 and r.out == "10000000\n", r
+    (rep,) = parse_reports(r.err)
+    assert sorted(rep.rows) == [1, 2, 3] and contents(rep) == ["", "", ""], rep
+    assert near(rep.inc(2), 10_000_000), rep
