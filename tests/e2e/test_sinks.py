@@ -140,6 +140,24 @@ def test_sink_stream_closed_later_and_reused_is_never_written(py, mode, tmp_path
 
 
 @per_interpreter
+@pytest.mark.parametrize("sink", ["stderr", "stdout"])
+def test_sink_streams_where_statx_is_refused(py, sink):
+    """A sandbox that refuses statx: the standard streams were taken for
+    closed and reused, and every report was dropped without a word."""
+    env = preload_env(env={"MEMLINE_OUTPUT": sink})
+    env["LD_PRELOAD"] = target("no_statx.so") + ":" + LIB
+    r = Result(subprocess.run([py, prog("sink_work.py")], env=env, capture_output=True,
+                              timeout=60))
+    assert r.returncode == 0, r
+    if sink == "stdout":
+        assert r.err == "", r
+        check_work_reports(r.out.replace("first 3000000\n", "").replace("second 3000000\n", ""))
+    else:
+        assert r.out == "first 3000000\nsecond 3000000\n", r
+        check_work_reports(r.err)
+
+
+@per_interpreter
 def test_sink_stderr_follows_the_programs_dup2(py, tmp_path):
     log = tmp_path / "log"
     r = memline(py, "sink_reused_fd.py", args=["redirect", str(log)])
