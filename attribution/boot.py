@@ -530,12 +530,22 @@ def _in_logging(logging):
     return _on_stack(lambda f: f.f_globals is own)
 
 
+def _importing():
+    """True while this thread runs the import system's code (a selected
+    function ended in a module's top level, say): it may hold a module's
+    import lock that another thread waits for while it holds a logging
+    lock -- a handler that imports in emit, a dictConfig importing a
+    handler's factory.  A record now could wait for that thread for ever."""
+    own = getattr(sys.modules.get('_frozen_importlib'), '__dict__', None)
+    return own is not None and _on_stack(lambda f: f.f_globals is own)
+
+
 def log(name, lines):
     """One report: each of its lines one INFO record of the logger.  A
     handler's failure is the handler's: not raised into the program (one
     notice); an exception of the program's signal handlers goes on."""
     logging = _logging()
-    if logging is None or _thread_in_limbo() or _in_logging(logging):
+    if logging is None or _thread_in_limbo() or _in_logging(logging) or _importing():
         _held.append((name, lines))
         return
     lock = _report_lock()

@@ -606,6 +606,23 @@ def test_sink_logging_report_made_inside_a_collection_goes_to_stderr(py):
 
 
 @per_interpreter
+@pytest.mark.parametrize("mode", ["handler", "config"])
+def test_sink_logging_report_ending_inside_an_import_waits(py, mode, tmp_path):
+    """A report that ends in a module's top level, while another thread
+    holding a logging lock waits to import that module, is held until
+    logging can take it without waiting (here: at exit) -- it waited for
+    the lock, the other thread for the import, for ever."""
+    args = [py, prog("import_logging_lock.py"), str(tmp_path), mode]
+    plain = Result(subprocess.run(args, capture_output=True, timeout=60))
+    r = Result(subprocess.run(args, capture_output=True, timeout=60,
+                              env=preload_env(env={"MEMLINE_OUTPUT": "logging"})))
+    assert plain.returncode == r.returncode == 0 and r.out == plain.out, (plain, r)
+    (rep,) = parse_reports(with_blank_lines(r.err.split("\n")), PREFIX)
+    assert rep.filename == str(tmp_path / "sync.py") and sorted(rep.rows) == [7, 8, 9], rep
+    assert near(rep.inc(8), 8_000_000, rep.precision), rep
+
+
+@per_interpreter
 def test_sink_logging_report_of_a_thread_not_collecting_goes_to_logging(py):
     r = memline(py, "gc_other_thread.py", "work", {"MEMLINE_OUTPUT": "logging"})
     assert r.returncode == 0 and notices(r.err) == [], r
