@@ -42,33 +42,50 @@ static _Atomic pid_t std_owner;
 
 /*
  * The open file fd refers to, never 0; 0 if fd is not open.  Its device
- * and inode, and its birth time where the file system keeps one: ext4
- * gives a freed inode's number to the next file made, so a data file could
- * otherwise pass for a redirection's file that was closed and deleted.
+ * and inode (bits 21-63), and its birth time where the file system keeps
+ * one (bits 2-20, bit 1 set): ext4 gives a freed inode's number to the
+ * next file made, so a data file could otherwise pass for a redirection's
+ * file that was closed and deleted.  Where statx is refused (a sandbox's
+ * seccomp filter, from the start or from some point on) fstat gives the
+ * device and inode alone, and std_same compares what both sides have.
  */
+#define STD_HAS_BTIME UINT64_C(2)
+#define STD_BTIME_BITS UINT64_C(0x1ffffc)
+
+static uint64_t std_file_id(uint64_t major, uint64_t minor, uint64_t ino)
+{
+	return (((major << 32 | minor) * UINT64_C(0x9E3779B97F4A7C15)) ^
+		(ino * UINT64_C(0xC2B2AE3D27D4EB4F))) << 21 | 1;
+}
+
 static uint64_t std_identity(int fd)
 {
 	struct statx st;
 	struct stat sb;
-	uint64_t id;
+	uint64_t id, t;
 
 	if (fd < 0)
 		return 0;
 	if (statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_BTIME, &st) != 0) {
-		/* a sandbox that refuses statx (EPERM from an older container
-		 * runtime's seccomp filter): device and inode from fstat */
 		if (errno == EBADF || fstat(fd, &sb) != 0)
 			return 0;
-		id = (((uint64_t)major(sb.st_dev) << 32 | minor(sb.st_dev)) *
-		      UINT64_C(0x9E3779B97F4A7C15)) ^ sb.st_ino;
-		return id | 1;
+		return std_file_id(major(sb.st_dev), minor(sb.st_dev), sb.st_ino);
 	}
-	id = (((uint64_t)st.stx_dev_major << 32 | st.stx_dev_minor) * UINT64_C(0x9E3779B97F4A7C15)) ^
-	     st.stx_ino;
-	if (st.stx_mask & STATX_BTIME)
-		id ^= ((uint64_t)st.stx_btime.tv_sec * 1000000007u + st.stx_btime.tv_nsec) *
-		      UINT64_C(0xC2B2AE3D27D4EB4F);
-	return id | 1;
+	id = std_file_id(st.stx_dev_major, st.stx_dev_minor, st.stx_ino);
+	if (st.stx_mask & STATX_BTIME) {
+		t = ((uint64_t)st.stx_btime.tv_sec * 1000000007u + st.stx_btime.tv_nsec) *
+		    UINT64_C(0xC2B2AE3D27D4EB4F);
+		id |= STD_HAS_BTIME | ((t >> 40) << 2 & STD_BTIME_BITS);
+	}
+	return id;
+}
+
+/* The same file?  Birth times count where both have one. */
+static bool std_same(uint64_t a, uint64_t b)
+{
+	if (!a || !b || a >> 21 != b >> 21)
+		return false;
+	return !(a & b & STD_HAS_BTIME) || (a & STD_BTIME_BITS) == (b & STD_BTIME_BITS);
 }
 
 static void std_keep(int fd, uint64_t id)
@@ -128,7 +145,7 @@ bool out_std_open(int fd)
 		return true;
 	id = std_identity(fd);
 	for (unsigned i = 0; id && i < STD_KEPT; i++)
-		if (atomic_load(&std_kept[fd][i]) == id)
+		if (std_same(atomic_load(&std_kept[fd][i]), id))
 			return true;
 	return false;
 }
@@ -352,7 +369,7 @@ static int stderr_now(void)
 		return stderr_fd;
 	if (out_std_open(2))
 		return 2;	/* the program's redirection, if it made one */
-	return stderr_kept_id && std_identity(stderr_fd) == stderr_kept_id ? stderr_fd : -1;
+	return std_same(stderr_kept_id, std_identity(stderr_fd)) ? stderr_fd : -1;
 }
 
 static void stderr_write(void *ctx, const char *text, size_t len)

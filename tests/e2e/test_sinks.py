@@ -158,6 +158,33 @@ def test_sink_streams_where_statx_is_refused(py, sink):
 
 
 @per_interpreter
+@pytest.mark.parametrize("sink", ["stderr", "stdout"])
+@pytest.mark.parametrize("at_start, later", [("1", "0"), ("0", "1")])
+def test_sink_streams_where_statx_is_refused_from_some_point_on(py, sink, at_start, later,
+                                                                 tmp_path):
+    """statx refused after start-up (or let through after being refused):
+    the streams known with birth times did not match the same files known
+    without, and the later reports were dropped without a word."""
+    env = preload_env(env={"MEMLINE_OUTPUT": sink, "NO_STATX_AT_START": at_start})
+    env["LD_PRELOAD"] = target("no_statx.so") + ":" + LIB
+    out, err = tmp_path / "out", tmp_path / "err"
+    with open(out, "w") as o, open(err, "w") as e:     # files: birth times
+        rc = subprocess.run([py, prog("statx_toggle.py"), target("no_statx.so"), later],
+                            env=env, stdout=o, stderr=e, timeout=60).returncode
+    assert rc == 0
+    text = (out if sink == "stdout" else err).read_text()
+    assert "first 3000000\nsecond 3000000\n" == "".join(
+        l + "\n" for l in out.read_text().split("\n") if l.startswith(("first", "second")))
+    reps = parse_reports(strip_lines(text, ("first", "second")), PREFIX)
+    assert len(reps) == 2 and all(sorted(rep.rows) == [9, 10, 11] for rep in reps), text
+    assert (err.read_text() if sink == "stdout" else "") == ""
+
+
+def strip_lines(text, starts):
+    return "".join(l + "\n" for l in text.split("\n")[:-1] if not l.startswith(starts))
+
+
+@per_interpreter
 def test_sink_stderr_follows_the_programs_dup2(py, tmp_path):
     log = tmp_path / "log"
     r = memline(py, "sink_reused_fd.py", args=["redirect", str(log)])
