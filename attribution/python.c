@@ -50,26 +50,43 @@ bool attr_python_mp_helper_args(const char *words, size_t len)
 }
 
 static bool mp_helper;
+static int kept_argc;
+static char **kept_argv;
+
+/* glibc hands every initialiser the program's arguments: where
+ * /proc/self/cmdline cannot be read (no /proc in a sandbox), they say the
+ * same.  Before the preload's constructor, which reads them. */
+__attribute__((constructor(101))) static void keep_args(int argc, char **argv)
+{
+	kept_argc = argc;
+	kept_argv = argv;
+}
 
 void attr_python_read_cmdline(void)
 {
 	/* the executable, the options and the start of the code are enough */
 	char buf[8192];
-	size_t n = 0;
+	size_t n = 0, len;
 	ssize_t r;
 	int saved = errno, fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		goto out;
-	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) != 0) {
-		if (r < 0 && errno != EINTR)
-			break;
-		n += r > 0 ? (size_t)r : 0;
+	if (fd >= 0) {
+		while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) != 0) {
+			if (r < 0 && errno != EINTR)
+				break;
+			n += r > 0 ? (size_t)r : 0;
+		}
+		close(fd);
 	}
-	close(fd);
+	for (int i = 0; fd < 0 && kept_argv && i < kept_argc && kept_argv[i]; i++) {
+		len = strlen(kept_argv[i]) + 1;
+		if (n + len > sizeof(buf) - 1)
+			len = sizeof(buf) - 1 - n;
+		memcpy(buf + n, kept_argv[i], len);
+		n += len;
+	}
 	buf[n] = '\0';
 	mp_helper = attr_python_mp_helper_args(buf, n);
-out:
 	errno = saved;
 }
 

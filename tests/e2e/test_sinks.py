@@ -461,10 +461,16 @@ BAD_NOTICES = ["memline: unknown variable MEMLINE_BOGUS ignored",
 
 @per_interpreter
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
-def test_sink_settings_named_once_across_a_process_pool(py, method):
+@pytest.mark.parametrize("proc", ["", "no /proc"])
+def test_sink_settings_named_once_across_a_process_pool(py, method, proc):
     # every worker, the resource tracker and the fork server said them again
+    # (without /proc, where memline read their command lines, until it took
+    # the arguments glibc hands its initialisers)
+    env = preload_env("f", BAD_SETTINGS)
+    if proc:
+        env["LD_PRELOAD"] = target("no_proc_cmdline.so") + ":" + LIB
     r = Result(subprocess.run([py, prog("mp_notice.py"), method], capture_output=True,
-                              timeout=120, env=preload_env("f", BAD_SETTINGS)))
+                              timeout=120, env=env))
     assert r.returncode == 0 and r.out == "[1000, 2000]\n", r
     assert len(parse_reports(r.err, PREFIX)) == 2, r.err
     assert notices(r.err) == BAD_NOTICES + ([] if method == "fork" else [POOL_UNMATCHED]), r.err
