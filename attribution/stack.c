@@ -18,7 +18,7 @@ static __thread uintptr_t stack_hi __attribute__((tls_model("initial-exec")));
  * /proc/self/maps, which a sandbox or chroot may lack, and the stack's
  * rlimit): its top is the page above the program's file name, the last
  * thing the kernel put there (AT_EXECFN); its size the rlimit, or 8 MiB
- * if that is unknown or unlimited.  0 if even that cannot be known.
+ * if that is unknown or unlimited (or larger than the address space).  0 if even that cannot be known.
  */
 static uintptr_t main_stack_estimate(uintptr_t *hi)
 {
@@ -30,7 +30,8 @@ static uintptr_t main_stack_estimate(uintptr_t *hi)
 	if (getpid() != (pid_t)syscall(SYS_gettid) || !execfn || page == 0 || page > (1u << 24))
 		return 0;
 	top = ((uintptr_t)execfn + strlen(execfn) + 1 + page - 1) & ~(uintptr_t)(page - 1);
-	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < top)
 		limit = rl.rlim_cur;
 	if (top <= here || top - here >= limit)
 		return 0;
