@@ -530,7 +530,7 @@ def _in_logging(logging):
     return _on_stack(lambda f: f.f_globals is own)
 
 
-def _importing():
+def _in_import():
     """True while this thread runs the import system's code (a selected
     function ended in a module's top level, say): it may hold a module's
     import lock that another thread waits for while it holds a logging
@@ -545,7 +545,7 @@ def log(name, lines):
     handler's failure is the handler's: not raised into the program (one
     notice); an exception of the program's signal handlers goes on."""
     logging = _logging()
-    if logging is None or _thread_in_limbo() or _in_logging(logging) or _importing():
+    if logging is None or _thread_in_limbo() or _in_logging(logging) or _in_import():
         _held.append((name, lines))
         return
     lock = _report_lock()

@@ -195,3 +195,33 @@ def test_a_script_read_from_a_fifo(py, tmp_path):
     (rep,) = parse_reports(r.err)
     assert sorted(rep.rows) == [1, 2, 3] and contents(rep) == ["", "", ""], rep
     assert near(rep.inc(2), 10_000_000), rep
+
+
+def test_memlines_python_binds_each_top_level_name_once():
+    # reader.py runs in boot.py's namespace: a name bound twice in the two
+    # replaces the first (a function named as boot.py's import lock made
+    # every fork print a traceback and the logging sink fail to import
+    # logging).  source is the one rebound on purpose (reader.py, last).
+    import ast
+    from collections import defaultdict
+    from conftest import ROOT
+
+    where = defaultdict(list)
+    for name in ("boot.py", "reader.py"):
+        path = os.path.join(ROOT, "attribution", name)
+        with open(path) as f:
+            tree = ast.parse(f.read())
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound = [node.name]
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                bound = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound = [(a.asname or a.name).split(".")[0] for a in node.names]
+            else:
+                bound = []
+            for b in bound:
+                where[b].append("%s:%d" % (name, node.lineno))
+    twice = {k: v for k, v in where.items() if len(v) > 1}
+    assert list(twice) == ["source"], twice
