@@ -391,12 +391,41 @@ static void own_python(bool enter_it)
 	}
 }
 
+/*
+ * Matching a function at its first call: the pause covers the C around
+ * memline's Python too (the weakref that watches a code, its co_code, the
+ * table entry), where a collection would run the program's finalizers
+ * unmatched -- memline is busy -- and so unreported.  *held: this call
+ * paused it (own_python's pause inside then finds collection off).
+ */
+static __thread bool gc_held __attribute__((tls_model("initial-exec")));
+
+static void gc_hold(bool *held)
+{
+	*held = own_depth == 0 && !gc_no_pause && !gc_held && !gc_paused && gc_pause();
+	if (*held) {
+		gc_held = true;
+		atomic_fetch_add(&gc_pause_holders, 1);
+	}
+}
+
+static void gc_unhold(bool held)
+{
+	if (!held)
+		return;
+	gc_held = false;
+	atomic_fetch_sub(&gc_pause_holders, 1);
+	gc_resume();
+}
+
 /* In a forked child: a pause held by a thread that did not come along. */
 static void gc_pause_forked(void)
 {
-	if (atomic_load(&gc_pause_holders) > (gc_paused ? 1 : 0)) {
-		atomic_store(&gc_pause_holders, gc_paused ? 1 : 0);
-		if (!gc_paused)
+	int mine = gc_paused || gc_held ? 1 : 0;
+
+	if (atomic_load(&gc_pause_holders) > mine) {
+		atomic_store(&gc_pause_holders, mine);
+		if (!mine)
 			gc_resume();
 	}
 }
@@ -920,10 +949,13 @@ static void keep_hits(struct code_info *ci, PyObject *r)
 	P.PyErr_Clear();
 }
 
+static struct code_info *code_lookup_held(struct code_info *ci, PyObject *code, PyObject *globs,
+					  PyObject *func);
+
 static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *func)
 {
 	struct code_info *ci;
-	PyObject *r;
+	bool held;
 
 	HASH_FIND_PTR(codes, &code, ci);
 	if (ci)
@@ -936,6 +968,17 @@ static struct code_info *code_lookup(PyObject *code, PyObject *globs, PyObject *
 	ci = calloc(1, sizeof(*ci));
 	if (!ci)
 		return NULL;
+	gc_hold(&held);
+	ci = code_lookup_held(ci, code, globs, func);
+	gc_unhold(held);
+	return ci;
+}
+
+static struct code_info *code_lookup_held(struct code_info *ci, PyObject *code, PyObject *globs,
+					  PyObject *func)
+{
+	PyObject *r;
+
 	ci->code = code;
 	ci->nsend_units = -1;
 	/* after the exit reports CPython tears modules down, boot.py's too:

@@ -2184,6 +2184,23 @@ def test_collection_set_off_while_matching_runs_in_the_program(py):
 
 
 @per_interpreter
+@pytest.mark.parametrize("functions", ["Cyclic.__del__", "work,Cyclic.__del__"])
+def test_collection_set_off_around_matching_runs_in_the_program(py, functions):
+    # the same collection, set off by what memline's C does around its
+    # Python when it matches first_call (3.8-3.11: the weakref that watches
+    # the code), ran __del__ while memline was busy: never matched, never
+    # reported, and named as matching nothing
+    plain = bare(py, "gc_in_matching.py")
+    r = memline(py, "gc_in_matching.py", functions, env=P3)
+    assert r.returncode == 0 and r.out == plain.out == "51 True 0\n", r
+    assert notices(r.err) == [], r.err
+    reps = parse_reports(r.err)
+    dels = [rep for rep in reps if rep.rows[rep.first][3].strip() == "def __del__(self):"]
+    assert len(dels) == 1 and len(reps) == functions.count(",") + 1, r.err
+    assert near(sum(dels[0].inc(n) or 0 for n in dels[0].rows), 3_000_000), r.err
+
+
+@per_interpreter
 @pytest.mark.parametrize("how", ["newthreads", "twothreads"])
 def test_async_thread_generator_waits_on_whichever_thread_advanced_it(py, how):
     # once resumed on a second thread, a generator's later waits counted
