@@ -1039,6 +1039,48 @@ static struct code_info *code_lookup_held(struct code_info *ci, PyObject *code, 
  * the GIL (imports, file reads), so another thread can get here meanwhile:
  * both read, the first result stays.
  */
+/*
+ * The main thread's signals wait in the kernel from the start of memline's
+ * work that runs its own Python (a report under the logging sink, the
+ * first read of a source) until signals_wait has replaced the program's
+ * Python handlers with the noting one: a signal that came meanwhile would
+ * be tripped in CPython, and its handler run at memline's first Python
+ * line, unreported.  Let through then, it is noted and its handler runs
+ * later in the program's code.  The program's logging handlers never run
+ * with signals held (a process they start would inherit the mask).  Faults
+ * are never held.  Returns true if this call holds them.
+ */
+static __thread bool signals_held __attribute__((tls_model("initial-exec")));
+static __thread sigset_t signals_held_old;
+
+static bool signals_hold(void)
+{
+	sigset_t all;
+
+	if (signals_held || P.PyThread_get_thread_ident() != main_ident)
+		return false;
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGSYS);
+	sigdelset(&all, SIGABRT);
+	signals_held = pthread_sigmask(SIG_BLOCK, &all, &signals_held_old) == 0;
+	return signals_held;
+}
+
+/* Lets them through (if not already: signals_wait does once its handlers
+ * are in place). */
+static void signals_let_go(void)
+{
+	if (!signals_held)
+		return;
+	signals_held = false;
+	pthread_sigmask(SIG_SETMASK, &signals_held_old, NULL);
+}
+
 static PyObject *signals_wait(void);
 static void signals_resume(PyObject *waiting);
 
@@ -1660,8 +1702,14 @@ static void start(struct code_info *ci, PyObject *frame)
 		lost_calls(ci, 1);	/* said where there is room */
 		return;
 	}
-	if (!load_source(ci))
-		return;
+	if (!ci->texts) {
+		bool held = signals_hold(), loaded = load_source(ci);
+
+		if (held)
+			signals_let_go();
+		if (!loaded)
+			return;
+	}
 	v = calloc(1, sizeof(*v));
 	if (v && !(v->hot.rows = calloc((size_t)ci->nrows, sizeof(struct attr_row)))) {
 		free(v);
@@ -2302,9 +2350,14 @@ static PyObject *signals_wait(void)
 			signals_saved_ok[n] = sigaction(n, NULL, &signals_saved[n]) == 0;
 			signals_changed[n] = false;
 		}
-	/* a handler not replaced yet may raise meanwhile (handed back): those
-	 * replaced go back, and the wait is tried again -- else the logging
-	 * that follows would run unprotected, and a report be lost */
+	/* signals that arrive while the handlers are being replaced wait in
+	 * the kernel meanwhile: else the program's handler would run inside
+	 * memline's Python, unreported; let through, they find the noting one.
+	 * A handler not replaced yet may still raise (a signal that came
+	 * before): those replaced go back, and the wait is tried again --
+	 * else the logging that follows would run unprotected, and a report
+	 * be lost */
+	signals_hold();
 	for (int attempt = 0; attempt < 3; attempt++) {
 		w = boot_call("signals_wait", NULL, NULL, NULL);
 		if (w || signals_depth != 0)
@@ -2313,6 +2366,7 @@ static PyObject *signals_wait(void)
 		if (own_failed_for_now)	/* memory, not a handler: no use */
 			break;
 	}
+	signals_let_go();
 	if (w && signals_depth == 0) {
 		for (n = 1; n < 65; n++)
 			if (signals_saved_ok[n])
@@ -2820,12 +2874,17 @@ static void write_deferred(void)
  * room for it here. */
 static void report_here_or_later(struct attr_inv *v)
 {
+	bool held;
+
 	if (!room_for(room_report())) {
 		defer(v);
 		return;
 	}
+	held = cfg.output == ATTR_OUT_LOGGING && signals_hold();
 	write_deferred();
 	report(v, false);
+	if (held)
+		signals_let_go();
 }
 
 /* ---- 3.8-3.11: profile and trace functions ---- */

@@ -656,6 +656,16 @@ def test_sink_logging_report_ending_inside_an_import_waits(py, mode, tmp_path):
 
 
 @per_interpreter
+def test_sink_logging_handlers_run_with_the_programs_signal_mask(py):
+    # memline holds the main thread's signals back while it prepares a
+    # report (a signal then would run its handler inside memline's Python,
+    # unreported), but lets them through before the program's handlers run
+    r = memline(py, "signal_mask_logging.py", env={"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0 and notices(r.err) == [], r
+    assert r.out == "[(<Signals.SIGUSR2: 12>,)] [<Signals.SIGUSR2: 12>]\n", r
+
+
+@per_interpreter
 def test_sink_logging_report_of_a_thread_not_collecting_goes_to_logging(py):
     r = memline(py, "gc_other_thread.py", "work", {"MEMLINE_OUTPUT": "logging"})
     assert r.returncode == 0 and notices(r.err) == [], r
