@@ -77,6 +77,7 @@ def _after_fork():
 
 def _after_fork_child():
     _after_fork()
+    del _held[:]             # the parent's finished reports: the parent's to log
     forked()                 # C: forget what the parent's other threads ran
 
 
