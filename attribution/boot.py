@@ -536,9 +536,45 @@ def _in_import():
     function ended in a module's top level, say): it may hold a module's
     import lock that another thread waits for while it holds a logging
     lock -- a handler that imports in emit, a dictConfig importing a
-    handler's factory.  A record now could wait for that thread for ever."""
+    handler's factory."""
     own = getattr(sys.modules.get('_frozen_importlib'), '__dict__', None)
     return own is not None and _on_stack(lambda f: f.f_globals is own)
+
+
+def _import_locks(logging, name):
+    """Inside an import: logging's module lock and the locks of the
+    handlers a record of logger name goes through, taken (at most 1 s for
+    each) before the records are made, or None if one stays taken -- by a
+    thread that may be waiting for the import this one holds, for ever.
+    The records then take them again (they are reentrant) without
+    waiting."""
+    taken = []
+    try:
+        module = getattr(logging, '_lock', None)
+        if module is not None:
+            if not module.acquire(True, 1.0):
+                return None
+            taken.append(module)
+        c = logging.getLogger(name)
+        while c is not None:
+            for h in list(c.handlers):
+                lk = getattr(h, 'lock', None)
+                if lk is None or any(lk is t for t in taken):
+                    continue
+                if not lk.acquire(True, 1.0):
+                    _let_go(taken)
+                    return None
+                taken.append(lk)
+            c = c.parent if c.propagate else None
+    except BaseException:
+        _let_go(taken)
+        raise
+    return taken
+
+
+def _let_go(taken):
+    while taken:
+        taken.pop().release()
 
 
 def log(name, lines):
@@ -546,13 +582,20 @@ def log(name, lines):
     handler's failure is the handler's: not raised into the program (one
     notice); an exception of the program's signal handlers goes on."""
     logging = _logging()
-    if logging is None or _thread_in_limbo() or _in_logging(logging) or _in_import():
+    if logging is None or _thread_in_limbo() or _in_logging(logging):
         _held.append((name, lines))
         return
     lock = _report_lock()
     got = lock.acquire(True, 2.0)
     stand_in = None
+    taken = []
     try:
+        if _in_import():
+            taken = _import_locks(logging, name)
+            if taken is None:       # held: sent with a later report, or at exit
+                taken = []
+                _held.append((name, lines))
+                return
         stand_in = _stand_in()
         failed = _emit_held(logging)
         now = _emit(logging, name, lines)
@@ -562,6 +605,7 @@ def log(name, lines):
             raise
         failed = e
     finally:
+        _let_go(taken)
         if stand_in is not None:
             active, ident, t = stand_in
             if active.get(ident) is t:

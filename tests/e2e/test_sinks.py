@@ -666,14 +666,13 @@ def test_sink_logging_handlers_run_with_the_programs_signal_mask(py):
 
 
 @per_interpreter
-def test_sink_logging_report_held_across_a_fork_is_logged_once(py, tmp_path):
-    # held because it ended inside an import; the forked child, ending
-    # normally, logged its parent's report too
-    r = memline(py, "import_fork_held.py", env={"MEMLINE_OUTPUT": "logging"},
-                args=[str(tmp_path)])
+def test_sink_logging_report_held_across_a_fork_is_logged_once(py):
+    # held because it ended inside the program's logging handler; the
+    # forked child, ending normally, logged its parent's report too
+    r = memline(py, "fork_held.py", env={"MEMLINE_OUTPUT": "logging"})
     assert r.returncode == 0 and r.out == "child\nparent 0\n", r
     (rep,) = parse_reports(with_blank_lines(r.err.split("\n")), PREFIX)
-    assert rep.filename == str(tmp_path / "held_mod.py") and sorted(rep.rows) == [1, 2, 3], rep
+    assert rep.filename == prog("fork_held.py") and sorted(rep.rows) == [13, 14, 15], rep
 
 
 @per_interpreter
