@@ -666,6 +666,19 @@ def test_sink_logging_handlers_run_with_the_programs_signal_mask(py):
 
 
 @per_interpreter
+def test_sink_logging_report_ending_inside_an_import_goes_out_in_place(py, tmp_path):
+    # every report that ended inside an import was held to the exit, where
+    # logging.shutdown had closed the file: it went to stderr instead
+    r = memline(py, "import_file_log.py", env={"MEMLINE_OUTPUT": "logging"},
+                args=[str(tmp_path)])
+    assert r.returncode == 0 and r.out == "" and r.err == "", r
+    lines = (tmp_path / "app.log").read_text().split("\n")
+    assert lines[0] == "before" and lines[-2:] == ["after", ""], lines
+    (rep,) = parse_reports(with_blank_lines(lines[1:-2]), PREFIX)
+    assert rep.filename == str(tmp_path / "work_mod.py") and sorted(rep.rows) == [8, 9, 10], rep
+
+
+@per_interpreter
 def test_sink_logging_report_held_across_a_fork_is_logged_once(py):
     # held because it ended inside the program's logging handler; the
     # forked child, ending normally, logged its parent's report too
