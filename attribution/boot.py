@@ -619,20 +619,44 @@ def log(name, lines):
 
 
 def _shut(h):
-    """A file handler closed by logging.shutdown (at exit, before an
-    unfinished invocation reports) or by the program: a record would open
-    its file again -- mode 'w' truncated it, the program's log lost, on
-    3.8 and 3.9 -- or be dropped (3.10+, mode 'w').  3.10+ say whether a
-    handler is closed; 3.8 and 3.9 do not: one without a stream that
-    opened its file when it was made (not delay) is; a delayed one only if
-    its mode is 'w' and its file has content (opened first by memline's
-    record, it would truncate the file too)."""
-    if getattr(h, 'baseFilename', None) is None or getattr(h, 'stream', True) is not None:
-        return False
-    if hasattr(h, '_closed'):   # 3.10+ say it
-        return bool(h._closed)
-    if not getattr(h, 'delay', True):
+    """A handler that would not show a record: one closed by
+    logging.shutdown (at exit, before an unfinished invocation reports) or
+    by the program.  A file handler would open its file again -- mode 'w'
+    truncated it, the program's log lost, on 3.8 and 3.9 -- or drop the
+    record (3.10+, mode 'w').  3.10+ say whether a handler is closed, and
+    any closed one but a stream handler (whose stream goes on) is taken for
+    gone: a queue handler whose listener has stopped, a batching exporter
+    shut down.  A memory handler without a target (closed) would keep the
+    records; a syslog handler with its socket closed (3.8, 3.9) would
+    print an error for each.  3.8 and 3.9 do not say otherwise: a file handler without a stream that
+    opened its file when it was made (not delay) is closed -- read under
+    its lock, since a rollover empties the stream for a moment; a delayed
+    one only if its mode is 'w' and its file has content (opened first by
+    memline's record, it would truncate the file too)."""
+    if type(h).__name__ == 'MemoryHandler' and getattr(h, 'target', True) is None:
         return True
+    sock = getattr(h, 'socket', None)       # SysLogHandler's, closed (3.8, 3.9)
+    if type(h).__name__ == 'SysLogHandler' and getattr(sock, 'fileno', None):
+        try:
+            if sock.fileno() == -1:
+                return True
+        except (OSError, ValueError):
+            return True
+    if getattr(h, 'baseFilename', None) is None:
+        closed = getattr(h, '_closed', False)
+        return bool(closed) and getattr(h, 'stream', None) is None
+    if hasattr(h, '_closed'):   # 3.10+ say it
+        return getattr(h, 'stream', True) is None and bool(h._closed)
+    lock = getattr(h, 'lock', None)
+    got = lock is not None and lock.acquire(True, 1.0)
+    try:
+        if getattr(h, 'stream', True) is not None:
+            return False
+        if not getattr(h, 'delay', True):
+            return True
+    finally:
+        if got:
+            lock.release()
     if not str(getattr(h, 'mode', 'a')).startswith('w'):
         return False
     try:
@@ -709,7 +733,7 @@ def _emit(logging, name, lines):
     if not _taken(logging, logger):
         if _first(_untaken_said):
             notice('MEMLINE_OUTPUT=logging: logging would not show the INFO records of logger '
-                   '%r (not configured, a level above INFO, the logger disabled, or its file '
+                   '%r (not configured, a level above INFO, the logger disabled, or its '
                    'handlers closed): reports go to stderr until it does' % name)
         to_stderr(lines)
         return

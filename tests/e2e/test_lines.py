@@ -500,7 +500,7 @@ def test_sink_logging(py, logger):
 
 UNTAKEN = ("memline: MEMLINE_OUTPUT=logging: logging would not show the INFO records of "
            "logger 'memory_profiler_logs' (not configured, a level above INFO, the logger "
-           "disabled, or its file handlers closed): reports go to stderr until it does")
+           "disabled, or its handlers closed): reports go to stderr until it does")
 
 
 @per_interpreter
@@ -1976,7 +1976,7 @@ def test_a_signal_handlers_exception_carries_no_frame_of_memline(py, sink):
     # the program configures no logging: its reports go to stderr, said once
     said = ["memline: MEMLINE_OUTPUT=logging: logging would not show the INFO records of "
             "logger 'memory_profiler_logs' (not configured, a level above INFO, the "
-            "logger disabled, or its file handlers closed): reports go to stderr until it "
+            "logger disabled, or its handlers closed): reports go to stderr until it "
             "does"] if sink == "logging" else []
     assert notices(r.err) == said, r.err[-3000:]
     assert len(parse_reports(r.err, "memory_profiler_logs: ")) > 0

@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from conftest import LIB, ROOT, run, summaries, target
-from test_lines import (POOL_UNMATCHED, PREFIX, Result, near, notices, parse_reports,
+from test_lines import (POOL_UNMATCHED, minor, PREFIX, Result, near, notices, parse_reports,
                         per_interpreter, prog, strip_reports,
                         with_blank_lines)
 
@@ -581,7 +581,7 @@ def test_sink_logging_after_logging_shutdown_leaves_the_log_alone(py, tmp_path, 
     assert notices(r.err) == [
         "memline: MEMLINE_OUTPUT=logging: logging would not show the INFO records of logger "
         "'memory_profiler_logs' (not configured, a level above INFO, the logger disabled, or "
-        "its file handlers closed): reports go to stderr until it does"], r.err
+        "its handlers closed): reports go to stderr until it does"], r.err
 
 
 @per_interpreter
@@ -676,6 +676,26 @@ def test_sink_logging_report_ending_inside_an_import_goes_out_in_place(py, tmp_p
     assert lines[0] == "before" and lines[-2:] == ["after", ""], lines
     (rep,) = parse_reports(with_blank_lines(lines[1:-2]), PREFIX)
     assert rep.filename == str(tmp_path / "work_mod.py") and sorted(rep.rows) == [8, 9, 10], rep
+
+
+@per_interpreter
+@pytest.mark.parametrize("mode", ["memory", "queue", "syslog"])
+def test_sink_logging_unfinished_report_after_handlers_closed_goes_to_stderr(py, mode):
+    # logging.shutdown closed a handler that is no file handler: the report
+    # of an invocation still running at exit was kept in a memory handler,
+    # put in a queue no one reads, or (3.8-3.10 syslog) made an error per line
+    if mode == "queue" and minor(py) <= 9:
+        pytest.skip("3.8 and 3.9 do not say whether a handler is closed, and a queue "
+                    "handler has no other sign of it (README)")
+    r = memline(py, "exit_closed_handler.py", "hang", env={"MEMLINE_OUTPUT": "logging"},
+                args=[mode])
+    assert r.returncode == 0 and r.out == "end\n", r
+    assert notices(r.err) == [
+        "memline: MEMLINE_OUTPUT=logging: logging would not show the INFO records of logger "
+        "'memory_profiler_logs' (not configured, a level above INFO, the logger disabled, or "
+        "its handlers closed): reports go to stderr until it does"], r.err
+    (rep,) = parse_reports(r.err, PREFIX)
+    assert rep.unfinished and "Logging error" not in r.err, r.err
 
 
 @per_interpreter
