@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sys/types.h>
 
-static int forward(const char *name, const char *path, int flags, va_list ap)
+static int forward(const char *path, int flags, va_list ap)
 {
 	int (*real)(const char *, int, ...) =
-		(int (*)(const char *, int, ...))dlsym(RTLD_NEXT, name);
+		(int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
 	mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
 
 	if (strcmp(path, "/proc/self/cmdline") == 0) {
@@ -33,18 +33,10 @@ __attribute__((visibility("default"))) int open(const char *path, int flags, ...
 	int r;
 
 	va_start(ap, flags);
-	r = forward("open", path, flags, ap);
+	r = forward(path, flags, ap);
 	va_end(ap);
 	return r;
 }
 
-__attribute__((visibility("default"))) int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, flags);
-	r = forward("open64", path, flags, ap);
-	va_end(ap);
-	return r;
-}
+/* the same call on 64-bit glibc */
+__attribute__((visibility("default"), alias("open"))) int open64(const char *path, int flags, ...);
