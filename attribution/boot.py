@@ -418,6 +418,7 @@ def source(code):
 
 
 _held = []           # reports waiting for logging to be usable
+_exiting = False     # memline's exit reports have begun (C sets it)
 _why_not = [None]    # why logging could not be imported, the last time
 _handler_failed = [True]  # not said yet (see _first)
 _untaken_said = [True]    # the notice that the logger shows no INFO record
@@ -541,40 +542,42 @@ def _in_import():
     return own is not None and _on_stack(lambda f: f.f_globals is own)
 
 
-def _import_locks(logging, name):
-    """Inside an import: logging's module lock and the locks of the
-    handlers a record of logger name goes through, taken (at most 1 s for
-    each) before the records are made, or None if one stays taken -- by a
-    thread that may be waiting for the import this one holds, for ever.
-    The records then take them again (they are reentrant) without
-    waiting."""
-    taken = []
+def _locks_free(logging, name):
+    """Inside an import: are logging's module lock and the locks of the
+    handlers a record of logger name goes through free now?  One that
+    another thread holds may be held while that thread waits for the import
+    this one holds, for ever: the report then waits (log).  Only asked, never
+    waited for: each is taken without waiting and let go at once."""
+    module = getattr(logging, '_lock', None)
+    if module is not None and not _try_lock(module):
+        return False
     try:
-        module = getattr(logging, '_lock', None)
-        if module is not None:
-            if not module.acquire(True, 1.0):
-                return None
-            taken.append(module)
         c = logging.getLogger(name)
         while c is not None:
             for h in list(c.handlers):
                 lk = getattr(h, 'lock', None)
-                if lk is None or any(lk is t for t in taken):
-                    continue
-                if not lk.acquire(True, 1.0):
-                    _let_go(taken)
-                    return None
-                taken.append(lk)
+                if lk is not None and lk is not module and not _try_lock(lk, True):
+                    return False
             c = c.parent if c.propagate else None
-    except BaseException:
-        _let_go(taken)
-        raise
-    return taken
+        return True
+    finally:
+        if module is not None:
+            module.release()
 
 
-def _let_go(taken):
-    while taken:
-        taken.pop().release()
+def _try_lock(lk, let_go=False):
+    """Took lk without waiting (and let it go again if let_go)?  A lock
+    that cannot be asked so (the program's own kind) counts as free."""
+    try:
+        if not lk.acquire(False):
+            return False
+    except Exception as e:
+        if _from_signal_handler(e):
+            raise
+        return True
+    if let_go:
+        lk.release()
+    return True
 
 
 def log(name, lines):
@@ -588,14 +591,10 @@ def log(name, lines):
     lock = _report_lock()
     got = lock.acquire(True, 2.0)
     stand_in = None
-    taken = []
     try:
-        if _in_import():
-            taken = _import_locks(logging, name)
-            if taken is None:       # held: sent with a later report, or at exit
-                taken = []
-                _held.append((name, lines))
-                return
+        if _in_import() and not _locks_free(logging, name):
+            _held.append((name, lines))     # sent with a later report, or at exit
+            return
         stand_in = _stand_in()
         failed = _emit_held(logging)
         now = _emit(logging, name, lines)
@@ -605,7 +604,6 @@ def log(name, lines):
             raise
         failed = e
     finally:
-        _let_go(taken)
         if stand_in is not None:
             active, ident, t = stand_in
             if active.get(ident) is t:
@@ -623,17 +621,19 @@ def _shut(h):
     logging.shutdown (at exit, before an unfinished invocation reports) or
     by the program.  A file handler would open its file again -- mode 'w'
     truncated it, the program's log lost, on 3.8 and 3.9 -- or drop the
-    record (3.10+, mode 'w').  3.10+ say whether a handler is closed, and
-    any closed one but a stream handler (whose stream goes on) is taken for
-    gone: a queue handler whose listener has stopped, a batching exporter
-    shut down.  A memory handler without a target (closed) would keep the
-    records; a syslog handler with its socket closed (3.8, 3.9) would
+    record (3.10+, mode 'w').  At exit (after logging.shutdown), 3.10+ say
+    whether a handler is closed, and any closed one but a stream handler
+    (whose stream goes on) is taken for gone: a queue handler whose listener
+    has stopped, a batching exporter shut down; a memory handler without a
+    target would keep the records.  (While the program runs, a closed one
+    may well work on: dictConfig closes the handlers it replaces, and a
+    queue handler's listener runs on.) a syslog handler with its socket closed (3.8, 3.9) would
     print an error for each.  3.8 and 3.9 do not say otherwise: a file handler without a stream that
     opened its file when it was made (not delay) is closed -- read under
     its lock, since a rollover empties the stream for a moment; a delayed
     one only if its mode is 'w' and its file has content (opened first by
     memline's record, it would truncate the file too)."""
-    if type(h).__name__ == 'MemoryHandler' and getattr(h, 'target', True) is None:
+    if _exiting and type(h).__name__ == 'MemoryHandler' and getattr(h, 'target', True) is None:
         return True
     sock = getattr(h, 'socket', None)       # SysLogHandler's, closed (3.8, 3.9)
     if type(h).__name__ == 'SysLogHandler' and getattr(sock, 'fileno', None):
@@ -644,7 +644,7 @@ def _shut(h):
             return True
     if getattr(h, 'baseFilename', None) is None:
         closed = getattr(h, '_closed', False)
-        return bool(closed) and getattr(h, 'stream', None) is None
+        return _exiting and bool(closed) and getattr(h, 'stream', None) is None
     if hasattr(h, '_closed'):   # 3.10+ say it
         return getattr(h, 'stream', True) is None and bool(h._closed)
     lock = getattr(h, 'lock', None)

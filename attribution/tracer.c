@@ -4367,6 +4367,16 @@ static PyObject *py_at_exit(PyObject *self, PyObject *args)
 	(void)args;
 	enter(&e);
 	finalizing = true;	/* from here on nothing starts or reports again */
+	/* logging.shutdown has run (its atexit hook came later than ours):
+	 * boot.py's _shut takes any closed handler for gone from here on */
+	{
+		PyObject *one = P.PyLong_FromLong(1);
+
+		if (!one || P.PyDict_SetItemString(boot, "_exiting", one) < 0)
+			P.PyErr_Clear();
+		if (one)
+			P.Py_DecRef(one);
+	}
 	write_deferred();
 	for (struct attr_inv *d; (d = deferred_take());) {
 		deferred_lost++;

@@ -699,6 +699,39 @@ def test_sink_logging_unfinished_report_after_handlers_closed_goes_to_stderr(py,
 
 
 @per_interpreter
+@pytest.mark.parametrize("mode", ["lock", "noargs", "worker"])
+def test_sink_logging_report_ending_inside_an_import_locks_nothing_itself(py, mode, tmp_path):
+    # a first fix took every logging lock of the report's way itself, and
+    # held them: a handler with a plain Lock hung, one whose acquire takes
+    # no arguments lost the report (named as its handler's failure), one
+    # waiting for a thread that logs hung
+    r = Result(subprocess.run([py, prog("import_handler_locks.py"), str(tmp_path), mode],
+                              capture_output=True, timeout=60,
+                              env=preload_env(env={"MEMLINE_OUTPUT": "logging"})))
+    assert r.returncode == 0 and r.err == "", r
+    out = r.out.split("\n")
+    assert out[0] == "program record" and out[-2:] == ["done", ""], r
+    if mode == "worker":
+        assert len(out) == 2 + 6 + 1 and all(l.startswith("forwarded a line of ")
+                                             for l in out[1:-2]), r
+        return
+    (rep,) = parse_reports(with_blank_lines(out[1:-2]), PREFIX)
+    assert rep.filename == str(tmp_path / "top_mod.py") and sorted(rep.rows) == [1, 2, 3], rep
+
+
+@per_interpreter
+@pytest.mark.parametrize("mode", ["queue", "memory"])
+def test_sink_logging_handler_closed_or_without_target_while_running_takes_reports(py, mode):
+    # taken for gone while the program ran, the report went to stderr: a
+    # queue handler dictConfig closed, its listener running on; a memory
+    # handler whose target the program sets later
+    r = memline(py, "closed_handlers_running.py", "work", env={"MEMLINE_OUTPUT": "logging"},
+                args=[mode])
+    assert r.returncode == 0 and r.err == "", r
+    assert r.out == "received 7 records, 1 of work's row\n", r
+
+
+@per_interpreter
 def test_sink_logging_report_held_across_a_fork_is_logged_once(py):
     # held because it ended inside the program's logging handler; the
     # forked child, ending normally, logged its parent's report too
