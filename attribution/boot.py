@@ -549,35 +549,38 @@ def _locks_free(logging, name):
     this one holds, for ever: the report then waits (log).  Only asked, never
     waited for: each is taken without waiting and let go at once."""
     module = getattr(logging, '_lock', None)
-    if module is not None and not _try_lock(module):
+    held = _try_lock(module) if module is not None else None
+    if held is False:
         return False
     try:
         c = logging.getLogger(name)
         while c is not None:
             for h in list(c.handlers):
                 lk = getattr(h, 'lock', None)
-                if lk is not None and lk is not module and not _try_lock(lk, True):
+                if lk is None or lk is module:
+                    continue
+                took = _try_lock(lk)
+                if took is False:
                     return False
+                if took:
+                    lk.release()
             c = c.parent if c.propagate else None
         return True
     finally:
-        if module is not None:
+        if held:
             module.release()
 
 
-def _try_lock(lk, let_go=False):
-    """Took lk without waiting (and let it go again if let_go)?  A lock
-    that cannot be asked so (the program's own kind) counts as free."""
+def _try_lock(lk):
+    """True if lk was taken without waiting (the caller lets it go), False
+    if another holds it, None if it cannot be asked so (a lock of the
+    program's own kind: counted as free, and not taken)."""
     try:
-        if not lk.acquire(False):
-            return False
+        return bool(lk.acquire(False))
     except Exception as e:
         if _from_signal_handler(e):
             raise
-        return True
-    if let_go:
-        lk.release()
-    return True
+        return None
 
 
 def log(name, lines):
@@ -627,12 +630,13 @@ def _shut(h):
     has stopped, a batching exporter shut down; a memory handler without a
     target would keep the records.  (While the program runs, a closed one
     may well work on: dictConfig closes the handlers it replaces, and a
-    queue handler's listener runs on.) a syslog handler with its socket closed (3.8, 3.9) would
-    print an error for each.  3.8 and 3.9 do not say otherwise: a file handler without a stream that
-    opened its file when it was made (not delay) is closed -- read under
-    its lock, since a rollover empties the stream for a moment; a delayed
-    one only if its mode is 'w' and its file has content (opened first by
-    memline's record, it would truncate the file too)."""
+    queue handler's listener runs on.)  A syslog handler with its socket
+    closed (3.8, 3.9) would print an error for each record.  3.8 and 3.9 do
+    not say otherwise: a file handler without a stream that opened its file
+    when it was made (not delay) is closed -- read under its lock, since a
+    rollover empties the stream for a moment; a delayed one only if its
+    mode is 'w' and its file has content (opened first by memline's
+    record, it would truncate the file too)."""
     if _exiting and type(h).__name__ == 'MemoryHandler' and getattr(h, 'target', True) is None:
         return True
     sock = getattr(h, 'socket', None)       # SysLogHandler's, closed (3.8, 3.9)
@@ -648,7 +652,12 @@ def _shut(h):
     if hasattr(h, '_closed'):   # 3.10+ say it
         return getattr(h, 'stream', True) is None and bool(h._closed)
     lock = getattr(h, 'lock', None)
-    got = lock is not None and lock.acquire(True, 1.0)
+    try:
+        got = lock is not None and lock.acquire(True, 1.0)
+    except Exception as e:          # a lock of the program's own kind
+        if _from_signal_handler(e):
+            raise
+        got = False
     try:
         if getattr(h, 'stream', True) is not None:
             return False
