@@ -1702,8 +1702,8 @@ static void start(struct code_info *ci, PyObject *frame)
 		lost_calls(ci, 1);	/* said where there is room */
 		return;
 	}
-	if (!ci->texts) {
-		bool held = signals_hold(), loaded = load_source(ci);
+	if (!ci->texts) {	/* (signals held only for a first read) */
+		bool held = !ci->have_source && signals_hold(), loaded = load_source(ci);
 
 		if (held)
 			signals_let_go();
