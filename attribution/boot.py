@@ -775,7 +775,7 @@ def release_held():
     if _held and not _thread_in_limbo():
         logging = _logging()
         if logging is not None:
-            log(*_held.pop(0))          # with the others held before it
+            log(*_held.pop())            # after the others, held before it
         elif _why_not[0] is not None:
             unlogged = [(n, l, _why_not[0]) for n, l in _held]
             del _held[:]

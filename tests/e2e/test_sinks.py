@@ -732,6 +732,15 @@ def test_sink_logging_handler_closed_or_without_target_while_running_takes_repor
 
 
 @per_interpreter
+def test_sink_logging_reports_held_to_the_exit_go_out_in_order(py):
+    r = memline(py, "held_order.py", "first,second,third", env={"MEMLINE_OUTPUT": "logging"})
+    assert r.returncode == 0 and r.out == "", r
+    reps = parse_reports(with_blank_lines(r.err.split("\n")), PREFIX)
+    assert [rep.rows[rep.first][3].split("(")[0] for rep in reps] == [
+        "def first", "def second", "def third"], r.err
+
+
+@per_interpreter
 def test_sink_logging_report_held_across_a_fork_is_logged_once(py):
     # held because it ended inside the program's logging handler; the
     # forked child, ending normally, logged its parent's report too
