@@ -18,7 +18,8 @@ static __thread uintptr_t stack_hi __attribute__((tls_model("initial-exec")));
  * /proc/self/maps, which a sandbox or chroot may lack, and the stack's
  * rlimit): its top is the page above the program's file name, the last
  * thing the kernel put there (AT_EXECFN); its size the rlimit, or 8 MiB
- * if that is unknown or unlimited (or larger than the address space).  0 if even that cannot be known.
+ * if that is unknown or unlimited (or larger than the address space).
+ * 0 if even that cannot be known.
  */
 static uintptr_t main_stack_estimate(uintptr_t *hi)
 {

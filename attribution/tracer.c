@@ -2655,6 +2655,8 @@ static void report(struct attr_inv *v, bool unfinished)
 	struct out_fd_text text = { 2, NULL, 0, 0 };
 	int file = -1;
 	PyObject *lines = NULL;
+	/* held until the program's handlers have given way (signals_wait) */
+	bool held = output == ATTR_OUT_LOGGING && signals_hold();
 
 	wait_settle(v);		/* unfinished, at exit: where it waits */
 	atomic_fetch_add(&reports_writing, 1);
@@ -2746,6 +2748,8 @@ out:
 	P.PyErr_Clear();
 	reports_writing_here--;
 	atomic_fetch_sub(&reports_writing, 1);
+	if (held)
+		signals_let_go();
 }
 
 /*
@@ -2874,17 +2878,12 @@ static void write_deferred(void)
  * room for it here. */
 static void report_here_or_later(struct attr_inv *v)
 {
-	bool held;
-
 	if (!room_for(room_report())) {
 		defer(v);
 		return;
 	}
-	held = cfg.output == ATTR_OUT_LOGGING && signals_hold();
 	write_deferred();
 	report(v, false);
-	if (held)
-		signals_let_go();
 }
 
 /* ---- 3.8-3.11: profile and trace functions ---- */
